@@ -1,0 +1,3 @@
+from faynosync.cli import main
+
+main()

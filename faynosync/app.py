@@ -1,0 +1,65 @@
+"""The application: ``create_app(settings)`` wires routers, errors, middleware and the lifespan."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+
+from faynosync import __version__
+from faynosync.auth import router as auth_router
+from faynosync.config import Settings
+from faynosync.core.security import derive_key, load_or_create_secret
+from faynosync.errors import install_error_handlers
+from faynosync.http.middleware import GinFront
+from faynosync.storage import open_storage
+from faynosync.storage import router as storage_router
+from faynosync.store import open_store
+from faynosync.system import router as system_router
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as stack:
+            secret = settings.JWT_SECRET
+            if not secret:
+                log.warning(
+                    "JWT_SECRET is empty: signing tokens with a secret kept in %s",
+                    settings.FAYNOSYNC_DATA_DIR,
+                )
+                secret = load_or_create_secret(settings.FAYNOSYNC_DATA_DIR)
+            store = await open_store(settings)
+            stack.push_async_callback(store.close)
+            await store.ping()
+            await store.migrate()
+            storage = await open_storage(
+                settings, stack, signing_key=derive_key(secret, "faynosync object links")
+            )
+            app.state.jwt_secret = secret
+            app.state.store = store
+            app.state.storage = storage
+            yield
+
+    app = FastAPI(
+        title="faynosync",
+        version=__version__,
+        description="Self-hosted update server for desktop applications, "
+        "wire-compatible with FaynoSync.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    # Spec section 3.1 order; the hot update-check routes come first.
+    app.include_router(system_router.router)
+    app.include_router(auth_router.public)
+    app.include_router(auth_router.protected)
+    app.include_router(storage_router.router)
+    app.add_middleware(GinFront, routes=app.router.routes, cors_origins=settings.cors_origins)
+    return app

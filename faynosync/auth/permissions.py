@@ -1,0 +1,27 @@
+"""The permission matrix of team users: which flag guards which route (spec section 10.1)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from faynosync.store.models import Permissions
+
+
+class Resource(StrEnum):
+    APPS = "apps"
+    CHANNELS = "channels"
+    PLATFORMS = "platforms"
+    ARCHS = "archs"
+
+
+class Permission(StrEnum):
+    CREATE = "create"
+    DELETE = "delete"
+    EDIT = "edit"
+    DOWNLOAD = "download"
+    UPLOAD = "upload"
+
+
+def allows(permissions: Permissions, permission: Permission, resource: Resource) -> bool:
+    """The flag for (resource, permission); combinations that do not exist are false."""
+    return bool(getattr(getattr(permissions, resource.value), permission.value, False))

@@ -1,0 +1,107 @@
+"""Settings: FaynoSync's environment variables (same names, same defaults) and our own.
+
+Values come from the process environment, then from a ``.env`` file in the working directory.
+Booleans are read as Go's ``strconv.ParseBool`` leniently does in FaynoSync: ``1, t, T, TRUE,
+true, True`` are true, anything else (empty or invalid included) is false.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+TRUE_STRINGS = frozenset({"1", "t", "T", "TRUE", "true", "True"})
+
+
+def go_bool(value: Any) -> bool:
+    """FaynoSync's lenient boolean: true only for Go's true spellings."""
+    if isinstance(value, bool):
+        return value
+    return str(value) in TRUE_STRINGS
+
+
+def _port(value: Any) -> int:
+    text = str(value).strip() if value is not None else ""
+    return int(text) if text else 9000
+
+
+GoBool = Annotated[bool, BeforeValidator(go_bool)]
+
+S3_DRIVERS = frozenset({"aws", "minio", "digitalocean"})
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", case_sensitive=True, extra="ignore"
+    )
+
+    # FaynoSync's variables (spec section 1.2).
+    PORT: Annotated[int, BeforeValidator(_port)] = 9000
+    MONGODB_URL: str = ""
+    API_URL: str = ""
+    API_KEY: str = ""
+    JWT_SECRET: str = ""
+    ALLOWED_CORS: str = ""
+    ENABLE_PRIVATE_APP_DOWNLOADING: str = ""
+    ENABLE_TELEMETRY: GoBool = False
+    PERFORMANCE_MODE: GoBool = False
+    REDIS_HOST: str = ""
+    REDIS_PORT: str = ""
+    REDIS_PASSWORD: str = ""
+    REDIS_DB: str = "0"
+    STORAGE_DRIVER: str = ""
+    S3_ACCESS_KEY: str = ""
+    S3_SECRET_KEY: str = ""
+    S3_REGION: str = ""
+    S3_ENDPOINT: str = ""
+    S3_BUCKET_NAME: str = ""
+    S3_BUCKET_NAME_PRIVATE: str = ""
+    MINIO_SECURE: GoBool = False
+    SLACK_ENABLE: GoBool = False
+    SLACK_BOT_TOKEN: str = ""
+    SLACK_CHANNEL: str = ""
+
+    # Later FaynoSync releases' S3 switches, which we read too.
+    S3_API_ENDPOINT: str = ""
+    S3_FORCE_PATH_STYLE: GoBool = False
+    S3_DISABLE_OBJECT_ACL: GoBool = False
+
+    # botocore's checksum switches; "when_required" keeps MinIO, Garage and R2 working.
+    AWS_REQUEST_CHECKSUM_CALCULATION: str = "when_required"
+    AWS_RESPONSE_CHECKSUM_VALIDATION: str = "when_required"
+
+    # Ours.
+    FAYNOSYNC_DATA_DIR: Path = Path("data")
+    FAYNOSYNC_LOG_LEVEL: str = "info"
+
+    @property
+    def private_downloads_public(self) -> bool:
+        """``/download`` needs no token (ENABLE_PRIVATE_APP_DOWNLOADING is truthy)."""
+        return go_bool(self.ENABLE_PRIVATE_APP_DOWNLOADING)
+
+    @property
+    def private_downloads_redirect(self) -> bool:
+        """``/download`` answers 302: only when the raw value is exactly ``true``."""
+        return self.ENABLE_PRIVATE_APP_DOWNLOADING == "true"
+
+    @property
+    def uses_mongo(self) -> bool:
+        return bool(self.MONGODB_URL)
+
+    @property
+    def uses_s3(self) -> bool:
+        """Any STORAGE_DRIVER selects S3 (an unsupported one fails every storage call)."""
+        return bool(self.STORAGE_DRIVER)
+
+    @property
+    def cors_origins(self) -> list[str]:
+        # No trimming: an empty ALLOWED_CORS is the one entry "".
+        return self.ALLOWED_CORS.split(",")
+
+    @property
+    def base_url(self) -> str:
+        """Where this server is reached from outside: API_URL, else localhost on PORT."""
+        return self.API_URL or f"http://localhost:{self.PORT}"

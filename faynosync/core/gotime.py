@@ -1,0 +1,54 @@
+"""Timestamps as FaynoSync stores and prints them.
+
+BSON datetimes have millisecond precision; Go prints them in RFC 3339 with the fraction trimmed of
+trailing zeros (``.500`` -> ``.5``, ``.000`` -> nothing).
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def now() -> datetime:
+    """The current UTC time truncated to milliseconds, as a BSON datetime would hold it."""
+    return from_millis(time.time_ns() // 1_000_000)
+
+
+def to_millis(value: datetime) -> int:
+    """Milliseconds since the Unix epoch (a naive value is taken as UTC)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return (value - _EPOCH) // timedelta(milliseconds=1)
+
+
+def from_millis(millis: int) -> datetime:
+    seconds, ms = divmod(millis, 1000)
+    return datetime.fromtimestamp(seconds, UTC).replace(microsecond=ms * 1000)
+
+
+def _fraction(value: datetime) -> str:
+    digits = f"{value.microsecond // 1000:03d}".rstrip("0")
+    return f".{digits}" if digits else ""
+
+
+def format_utc(value: datetime) -> str:
+    """RFC 3339 in UTC with a ``Z`` suffix (the BSON datetimes of lists and ``/search``)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S") + _fraction(value) + "Z"
+
+
+def format_local(value: datetime) -> str:
+    """RFC 3339 in the server's local zone (Go's ``time.Time`` JSON, e.g. ``/users/list``)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    local = value.astimezone()
+    offset = local.utcoffset()
+    if not offset:
+        return local.strftime("%Y-%m-%dT%H:%M:%S") + _fraction(local) + "Z"
+    text = local.strftime("%z")
+    return local.strftime("%Y-%m-%dT%H:%M:%S") + _fraction(local) + f"{text[:3]}:{text[3:]}"

@@ -1,0 +1,72 @@
+"""Typed dependencies shared by the routers: settings, store, storage, the caller and guards."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from faynosync.auth import service as auth_service
+from faynosync.auth.permissions import Permission, Resource
+from faynosync.auth.service import Principal
+from faynosync.config import Settings
+from faynosync.core.security import TokenError, username_from_header
+from faynosync.errors import APIError
+from faynosync.storage import ObjectStorage
+from faynosync.store import Store
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def get_storage(request: Request) -> ObjectStorage:
+    storage: ObjectStorage = request.app.state.storage
+    return storage
+
+
+def get_secret(request: Request) -> str:
+    secret: str = request.app.state.jwt_secret
+    return secret
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+StoreDep = Annotated[Store, Depends(get_store)]
+StorageDep = Annotated[ObjectStorage, Depends(get_storage)]
+SecretDep = Annotated[str, Depends(get_secret)]
+
+
+def token_username(request: Request, secret: SecretDep) -> str:
+    """The JWT check every protected route runs first (401 with the original's messages)."""
+    try:
+        return username_from_header(request.headers.get("authorization"), secret)
+    except TokenError as exc:
+        raise APIError(401, str(exc)) from None
+
+
+TokenUsername = Annotated[str, Depends(token_username)]
+
+
+def require(permission: Permission, resource: Resource) -> Callable[..., Awaitable[Principal]]:
+    """The permission guard of a route: ``Depends(require(Permission.CREATE, Resource.APPS))``."""
+
+    async def guard(store: StoreDep, username: TokenUsername) -> Principal:
+        return await auth_service.authorize(
+            store=store, username=username, permission=permission, resource=resource
+        )
+
+    return guard
+
+
+async def admin_only(store: StoreDep, username: TokenUsername) -> Principal:
+    return await auth_service.authorize_admin(store=store, username=username)
+
+
+AdminPrincipal = Annotated[Principal, Depends(admin_only)]

@@ -1,0 +1,69 @@
+"""One error type for the API and the handlers that render FaynoSync's ``{"error": ...}`` bodies."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from faynosync.core.security import TokenError, username_from_header
+from faynosync.http.responses import TEXT_TYPE, GoJSONResponse, not_found
+
+log = logging.getLogger(__name__)
+
+
+class APIError(Exception):
+    """An answer other than success: status code, ``error`` text and optional ``details``."""
+
+    def __init__(
+        self, status_code: int, error: str, *, details: str | None = None, plain: bool = False
+    ) -> None:
+        super().__init__(error)
+        self.status_code = status_code
+        self.error = error
+        self.details = details
+        # Gin's BindJSON commits its 400 before the JSON renderer sets the content type.
+        self.plain = plain
+
+    def response(self) -> Response:
+        body = {"error": self.error}
+        if self.details is not None:
+            body["details"] = self.details
+        headers = {"content-type": TEXT_TYPE} if self.plain else None
+        return GoJSONResponse(body, status_code=self.status_code, headers=headers)
+
+
+async def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, APIError)
+    return exc.response()
+
+
+async def _no_route(request: Request, exc: Exception) -> Response:
+    """Unknown paths and methods: Gin runs CORS and the JWT check, then answers 404 in text."""
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code not in (404, 405):
+        return GoJSONResponse({"error": str(exc.detail)}, status_code=exc.status_code)
+    try:
+        username_from_header(request.headers.get("authorization"), request.app.state.jwt_secret)
+    except TokenError as error:
+        return APIError(401, str(error)).response()
+    return not_found()
+
+
+async def _invalid_request(request: Request, exc: Exception) -> Response:
+    return GoJSONResponse({"error": "invalid request"}, status_code=400)
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return GoJSONResponse({"error": "internal server error"}, status_code=500)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(APIError, _api_error)
+    app.add_exception_handler(StarletteHTTPException, _no_route)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(Exception, _unexpected)

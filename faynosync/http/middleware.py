@@ -1,0 +1,80 @@
+"""What Gin does around routing: trailing-slash redirects, CORS headers and OPTIONS answers.
+
+Spec sections 0.3 and 11.1: a path that differs from a route only by a trailing slash is
+redirected before any middleware (301 for GET, 307 otherwise); every other request but
+``GET /health`` passes the CORS middleware, which answers any OPTIONS request with 204.
+"""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute, Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from faynosync.http.responses import go_redirect
+
+CORS_ALLOW_HEADERS = (
+    "Content-Type, Content-Length, Accept-Encoding, X-CSRF-Token, Authorization, accept, "
+    "origin, Cache-Control, X-Requested-With"
+)
+CORS_ALLOW_METHODS = "POST, OPTIONS, GET, PUT, DELETE"
+
+
+class GinFront:
+    """ASGI middleware in front of the router."""
+
+    def __init__(self, app: ASGIApp, *, routes: list[BaseRoute], cors_origins: list[str]):
+        self.app = app
+        self._routes = routes  # the live list: routes added later count too
+        self._origins = frozenset(cors_origins)
+
+    def _routed(self, scope: Scope, path: str) -> bool:
+        probe = {**scope, "path": path}
+        return any(route.matches(probe)[0] is Match.FULL for route in self._routes)
+
+    def _cors_headers(self, scope: Scope) -> list[tuple[bytes, bytes]]:
+        origin = b""
+        for name, value in scope["headers"]:
+            if name == b"origin":
+                origin = value
+                break
+        if origin.decode("latin-1") not in self._origins:
+            return []
+        return [
+            (b"access-control-allow-origin", origin),
+            (b"access-control-allow-credentials", b"true"),
+            (b"access-control-allow-headers", CORS_ALLOW_HEADERS.encode()),
+            (b"access-control-allow-methods", CORS_ALLOW_METHODS.encode()),
+        ]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        method: str = scope["method"]
+        path: str = scope["path"]
+        if path != "/" and method != "CONNECT" and not self._routed(scope, path):
+            other = path[:-1] if path.endswith("/") else path + "/"
+            if self._routed(scope, other):
+                query = scope.get("query_string", b"").decode("latin-1")
+                target = other + (f"?{query}" if query else "")
+                status = 301 if method == "GET" else 307
+                await go_redirect(method, path, target, status)(scope, receive, send)
+                return
+        if method == "GET" and path == "/health":
+            await self.app(scope, receive, send)
+            return
+        cors = self._cors_headers(scope)
+        if method == "OPTIONS":
+            await send({"type": "http.response.start", "status": 204, "headers": cors})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        if not cors:
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_cors(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *cors]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_cors)

@@ -1,0 +1,35 @@
+"""Artifacts and logos behind one protocol: S3-compatible buckets or local disk (the default)."""
+
+from __future__ import annotations
+
+import contextlib
+
+from faynosync.config import S3_DRIVERS, Settings
+from faynosync.storage.protocol import InvalidKey, ObjectNotFound, ObjectStorage, StorageError
+
+__all__ = ["InvalidKey", "ObjectNotFound", "ObjectStorage", "StorageError", "open_storage"]
+
+
+async def open_storage(
+    settings: Settings, stack: contextlib.AsyncExitStack, *, signing_key: bytes
+) -> ObjectStorage:
+    """S3 when STORAGE_DRIVER is set, else local disk under FAYNOSYNC_DATA_DIR.
+
+    Resources (the S3 client) are closed by ``stack``.
+    """
+    driver = settings.STORAGE_DRIVER
+    if not driver:
+        from faynosync.storage.local import LocalStorage
+
+        return LocalStorage(
+            settings.FAYNOSYNC_DATA_DIR / "objects",
+            base_url=settings.base_url,
+            signing_key=signing_key,
+        )
+    if driver in S3_DRIVERS:
+        from faynosync.storage.s3 import S3Storage
+
+        return await stack.enter_async_context(S3Storage.connect(settings))
+    from faynosync.storage.s3 import UnsupportedStorage
+
+    return UnsupportedStorage(driver)

@@ -1,0 +1,39 @@
+"""Object keys and the links that carry them (spec sections 5.2-5.3)."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from faynosync.storage.protocol import InvalidKey
+
+
+def check_key(key: str) -> str:
+    """Return ``key`` if it stays inside the storage root, else raise :class:`InvalidKey`.
+
+    Refused: empty keys, absolute paths, NUL, and ``.``, ``..`` or empty path segments.
+    """
+    if not key or key.startswith("/") or "\x00" in key:
+        raise InvalidKey(f"invalid object key: {key!r}")
+    if any(part in ("", ".", "..") for part in key.split("/")):
+        raise InvalidKey(f"invalid object key: {key!r}")
+    return key
+
+
+def path_escape(text: str) -> str:
+    """Go's ``url.PathEscape``: ``/`` becomes ``%2F``; ``$&+:=@`` stay as they are."""
+    return quote(text, safe="$&+:=@")
+
+
+def private_link(api_url: str, key: str) -> str:
+    """The link FaynoSync stores for an artifact of a private app."""
+    return f"{api_url}/download?key={path_escape(key)}"
+
+
+def content_type_for(filename: str) -> str | None:
+    """The Content-Type FaynoSync sets on upload: ``RELEASES`` and YAML files only."""
+    name = filename.rsplit("/", 1)[-1]
+    if name.lower() == "releases":
+        return "text/plain"
+    if name.lower().endswith((".yml", ".yaml")):
+        return "text/yaml"
+    return None

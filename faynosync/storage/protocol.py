@@ -1,0 +1,44 @@
+"""The object storage protocol: artifacts and logos in a public and a private bucket."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import BinaryIO, Protocol
+
+PRESIGN_SECONDS = 15 * 60
+
+
+class StorageError(Exception):
+    """The storage backend failed, or is not usable with this configuration."""
+
+
+class InvalidKey(StorageError):
+    """The key would leave the storage root (``..``, an absolute path, an empty segment)."""
+
+
+class ObjectNotFound(StorageError):
+    """No object under that key."""
+
+
+class ObjectStorage(Protocol):
+    async def put(
+        self, key: str, source: BinaryIO, *, private: bool, content_type: str | None = None
+    ) -> None:
+        """Stream ``source`` (read in chunks, never whole) to ``key``; replace what was there.
+
+        Either the whole object is stored or nothing is.
+        """
+
+    def get(
+        self, key: str, *, private: bool, start: int = 0, end: int | None = None
+    ) -> AsyncIterator[bytes]:
+        """Stream bytes ``start``..``end`` (inclusive; ``None`` = to the end) of an object."""
+
+    async def delete(self, key: str, *, private: bool) -> None:
+        """Remove an object; a missing object is not an error."""
+
+    async def presign(self, key: str) -> str:
+        """A link to ``key`` in the private bucket that works without a token for 15 minutes."""
+
+    def public_link(self, key: str) -> str:
+        """The permanent link of an object in the public bucket."""

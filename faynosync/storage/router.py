@@ -1,0 +1,42 @@
+"""Route: ``GET /objects/{public|private}/{key}``, the local store's files, with HTTP Range.
+
+Public objects are served to anyone; private ones only through a link made by ``presign``
+(signed, expiring after 15 minutes). Unused with S3, whose buckets serve their own links.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+
+from fastapi import APIRouter
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import FileResponse
+
+from faynosync.deps import StorageDep
+from faynosync.errors import APIError
+from faynosync.storage import InvalidKey, ObjectNotFound
+from faynosync.storage.keys import content_type_for
+from faynosync.storage.local import OBJECTS_ROUTE, LinkRefused, LocalStorage
+
+router = APIRouter(tags=["storage"])
+
+
+@router.get(OBJECTS_ROUTE + "/{bucket}/{key:path}", operation_id="storage-get_object")
+async def get_object(
+    bucket: str, key: str, storage: StorageDep, expires: str = "", signature: str = ""
+) -> FileResponse:
+    if not isinstance(storage, LocalStorage) or bucket not in ("public", "private"):
+        raise StarletteHTTPException(404)
+    private = bucket == "private"
+    try:
+        if private:
+            storage.verify(key, expires, signature)
+        obj = storage.stat(key, private=private)
+    except InvalidKey:
+        raise APIError(400, "invalid object key") from None
+    except LinkRefused as exc:
+        raise APIError(403, str(exc)) from None
+    except ObjectNotFound:
+        raise APIError(404, "object not found") from None
+    media_type = content_type_for(key) or mimetypes.guess_type(key)[0] or "application/octet-stream"
+    return FileResponse(obj.path, media_type=media_type)

@@ -1,0 +1,171 @@
+"""Object storage on S3 and S3-compatible servers (AWS, MinIO, DigitalOcean Spaces, Garage).
+
+One aioboto3 client, opened in the application's lifespan. Uploads use botocore's managed
+multipart transfer, reading the source in chunks. Links follow FaynoSync's rules per driver
+(spec section 5.3).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any, BinaryIO
+from urllib.parse import quote
+
+import aioboto3
+from aiobotocore.config import AioConfig
+from boto3.s3.transfer import TransferConfig
+from botocore.exceptions import BotoCoreError, ClientError
+
+from faynosync.config import Settings
+from faynosync.storage.keys import check_key
+from faynosync.storage.protocol import PRESIGN_SECONDS, ObjectNotFound, StorageError
+
+MULTIPART_CHUNK = 8 * 1024 * 1024
+_TRANSFER = TransferConfig(
+    multipart_threshold=MULTIPART_CHUNK, multipart_chunksize=MULTIPART_CHUNK, max_concurrency=4
+)
+
+
+def client_endpoint(settings: Settings) -> str | None:
+    """The URL the S3 client talks to (S3_API_ENDPOINT wins; AWS uses its regional default)."""
+    if settings.S3_API_ENDPOINT:
+        return settings.S3_API_ENDPOINT
+    driver = settings.STORAGE_DRIVER
+    if driver == "minio":
+        scheme = "https" if settings.MINIO_SECURE else "http"
+        return f"{scheme}://{settings.S3_ENDPOINT}"
+    if driver == "digitalocean":
+        return f"https://{settings.S3_ENDPOINT}"
+    return None
+
+
+def public_link(settings: Settings, key: str) -> str:
+    """The public bucket's URL of ``key`` as FaynoSync builds it for each driver."""
+    driver, bucket, endpoint = (
+        settings.STORAGE_DRIVER,
+        settings.S3_BUCKET_NAME,
+        settings.S3_ENDPOINT,
+    )
+    if driver == "minio":
+        scheme = "https" if settings.MINIO_SECURE else "http"
+        return f"{scheme}://{endpoint}/{bucket}/{quote(key, safe='/')}"
+    if driver == "digitalocean":
+        return f"https://{bucket}.{endpoint}/{key}"
+    return f"{endpoint}/{key}"
+
+
+class S3Storage:
+    def __init__(self, settings: Settings, client: Any) -> None:
+        self._settings = settings
+        self._client = client
+        self._acl = settings.STORAGE_DRIVER in ("aws", "digitalocean") and not (
+            settings.S3_DISABLE_OBJECT_ACL
+        )
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def connect(cls, settings: Settings) -> AsyncIterator[S3Storage]:
+        path_style = settings.S3_FORCE_PATH_STYLE or settings.STORAGE_DRIVER == "minio"
+        config = AioConfig(
+            signature_version="s3v4",
+            s3={"addressing_style": "path" if path_style else "auto"},
+            request_checksum_calculation=settings.AWS_REQUEST_CHECKSUM_CALCULATION,
+            response_checksum_validation=settings.AWS_RESPONSE_CHECKSUM_VALIDATION,
+        )
+        session = aioboto3.Session()
+        async with session.client(
+            "s3",
+            endpoint_url=client_endpoint(settings),
+            region_name=settings.S3_REGION or "us-east-1",
+            aws_access_key_id=settings.S3_ACCESS_KEY or None,
+            aws_secret_access_key=settings.S3_SECRET_KEY or None,
+            config=config,
+        ) as client:
+            yield cls(settings, client)
+
+    def _bucket(self, private: bool) -> str:
+        return self._settings.S3_BUCKET_NAME_PRIVATE if private else self._settings.S3_BUCKET_NAME
+
+    async def put(
+        self, key: str, source: BinaryIO, *, private: bool, content_type: str | None = None
+    ) -> None:
+        extra: dict[str, str] = {}
+        if content_type:
+            extra["ContentType"] = content_type
+        if self._acl and not private:
+            extra["ACL"] = "public-read"
+        try:
+            await self._client.upload_fileobj(
+                source, self._bucket(private), check_key(key), ExtraArgs=extra, Config=_TRANSFER
+            )
+        except (BotoCoreError, ClientError) as exc:
+            raise StorageError(f"cannot store {key}: {exc}") from exc
+
+    async def get(
+        self, key: str, *, private: bool, start: int = 0, end: int | None = None
+    ) -> AsyncIterator[bytes]:
+        params = {"Bucket": self._bucket(private), "Key": check_key(key)}
+        if start or end is not None:
+            params["Range"] = f"bytes={start}-{'' if end is None else end}"
+        try:
+            response = await self._client.get_object(**params)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                raise ObjectNotFound(key) from None
+            raise StorageError(str(exc)) from exc
+        except BotoCoreError as exc:
+            raise StorageError(str(exc)) from exc
+        async with response["Body"] as body:
+            async for chunk in body.iter_chunks(1024 * 1024):
+                yield chunk
+
+    async def delete(self, key: str, *, private: bool) -> None:
+        try:
+            await self._client.delete_object(Bucket=self._bucket(private), Key=check_key(key))
+        except (BotoCoreError, ClientError) as exc:
+            raise StorageError(f"cannot delete {key}: {exc}") from exc
+
+    async def presign(self, key: str) -> str:
+        try:
+            url: str = await self._client.generate_presigned_url(
+                "get_object",
+                Params={"Bucket": self._bucket(True), "Key": check_key(key)},
+                ExpiresIn=PRESIGN_SECONDS,
+            )
+        except (BotoCoreError, ClientError) as exc:
+            raise StorageError(str(exc)) from exc
+        return url
+
+    def public_link(self, key: str) -> str:
+        return public_link(self._settings, check_key(key))
+
+
+class UnsupportedStorage:
+    """What an unknown STORAGE_DRIVER gets: the server starts, every storage call fails."""
+
+    def __init__(self, driver: str) -> None:
+        self._message = f"unknown storage driver: {driver}"
+
+    def _fail(self) -> StorageError:
+        return StorageError(self._message)
+
+    async def put(
+        self, key: str, source: BinaryIO, *, private: bool, content_type: str | None = None
+    ) -> None:
+        raise self._fail()
+
+    async def get(
+        self, key: str, *, private: bool, start: int = 0, end: int | None = None
+    ) -> AsyncIterator[bytes]:
+        raise self._fail()
+        yield b""  # pragma: no cover - makes this an async generator like the others
+
+    async def delete(self, key: str, *, private: bool) -> None:
+        raise self._fail()
+
+    async def presign(self, key: str) -> str:
+        raise self._fail()
+
+    def public_link(self, key: str) -> str:
+        return ""

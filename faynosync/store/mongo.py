@@ -1,0 +1,221 @@
+"""MongoDB backend: FaynoSync's collections, field names, BSON types and indexes, exactly.
+
+Pointed at an existing FaynoSync database it reads and writes the same documents.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from bson import ObjectId
+from bson.codec_options import CodecOptions
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import ConfigurationError, DuplicateKeyError, OperationFailure, PyMongoError
+
+from faynosync.store.models import Admin, Permissions, TeamUser
+from faynosync.store.protocol import StoreError, translate_errors
+
+log = logging.getLogger(__name__)
+
+Document = dict[str, Any]
+
+_EXISTS = {"$exists": True}
+
+# Spec section 4.2: the indexes after all FaynoSync v1.4.6 migrations, by collection.
+INDEXES: dict[str, list[Document]] = {
+    "apps": [
+        {"name": "app_name_sort_by_asc_created", "key": [("app_name", 1), ("created", -1)]},
+        {"name": "version_of_app", "key": [("version", 1)]},
+        {
+            "name": "unique_link_to_app_with_specific_version",
+            "key": [("link", 1)],
+            "unique": True,
+            "partialFilterExpression": {"link": _EXISTS},
+        },
+        {
+            "name": "package_type_sort_by_asc_created",
+            "key": [("package_type", 1), ("created", -1)],
+            "unique": True,
+            "partialFilterExpression": {"package_type": _EXISTS},
+        },
+        {"name": "index_on_app_id", "key": [("app_id", 1)]},
+        {"name": "index_on_channel_id", "key": [("channel_id", 1)]},
+        {"name": "index_on_artifacts_platform", "key": [("artifacts.platform", 1)]},
+        {"name": "index_on_artifacts_arch", "key": [("artifacts.arch", 1)]},
+    ],
+    "admins": [
+        {
+            "name": "username_sort_by_asc_created",
+            "key": [("username", 1), ("created", -1)],
+            "unique": True,
+        },
+        {"name": "password_of_admin_user", "key": [("password", 1)]},
+    ],
+    "apps_meta": [
+        {
+            "name": f"{field}_owner_sort_by_asc_created",
+            "key": [(field, 1), ("owner", 1), ("created", -1)],
+            "unique": True,
+            "partialFilterExpression": {field: _EXISTS, "owner": _EXISTS},
+        }
+        for field in ("channel_name", "platform_name", "arch_id", "app_name")
+    ],
+    "team_users": [
+        {
+            "name": "username_sort_by_asc_created",
+            "key": [("username", 1), ("created", -1)],
+            "unique": True,
+        },
+        {"name": "password_of_team_user", "key": [("password", 1)]},
+    ],
+}
+
+DEFAULT_UPDATERS = [{"type": "manual", "default": True}]
+
+
+def _oid(hex_id: str) -> ObjectId:
+    return ObjectId(hex_id)
+
+
+_translated = translate_errors(
+    duplicate=lambda exc: isinstance(exc, DuplicateKeyError), driver_errors=(PyMongoError,)
+)
+
+
+class MongoAdmins:
+    def __init__(self, collection: AsyncCollection[Document]) -> None:
+        self._c = collection
+
+    @staticmethod
+    def _from(doc: Document) -> Admin:
+        return Admin(
+            id=str(doc["_id"]),
+            username=doc.get("username", ""),
+            password=doc.get("password", ""),
+            updated_at=doc.get("updated_at") or datetime.fromtimestamp(0, UTC),
+        )
+
+    @_translated
+    async def get_by_username(self, username: str) -> Admin | None:
+        doc = await self._c.find_one({"username": username})
+        return self._from(doc) if doc else None
+
+    @_translated
+    async def get_by_id_and_username(self, admin_id: str, username: str) -> Admin | None:
+        doc = await self._c.find_one({"_id": _oid(admin_id), "username": username})
+        return self._from(doc) if doc else None
+
+    @_translated
+    async def insert(self, admin: Admin) -> None:
+        doc = {
+            "_id": _oid(admin.id),
+            "username": admin.username,
+            "password": admin.password,
+            "updated_at": admin.updated_at,
+        }
+        await self._c.insert_one(doc)
+
+    @_translated
+    async def update_password(
+        self, admin_id: str, *, password: str | None, updated_at: datetime
+    ) -> bool:
+        changes: Document = {"updated_at": updated_at}
+        if password:
+            changes = {"password": password, **changes}
+        result = await self._c.update_one({"_id": _oid(admin_id)}, {"$set": changes})
+        return result.matched_count > 0
+
+
+class MongoTeamUsers:
+    def __init__(self, collection: AsyncCollection[Document]) -> None:
+        self._c = collection
+
+    @staticmethod
+    def _from(doc: Document) -> TeamUser:
+        return TeamUser(
+            id=str(doc["_id"]),
+            username=doc.get("username", ""),
+            password=doc.get("password", ""),
+            owner=doc.get("owner", ""),
+            permissions=Permissions.from_document(doc.get("permissions")),
+            updated_at=doc.get("updated_at") or datetime.fromtimestamp(0, UTC),
+        )
+
+    @_translated
+    async def get_by_username(self, username: str) -> TeamUser | None:
+        doc = await self._c.find_one({"username": username})
+        return self._from(doc) if doc else None
+
+    @_translated
+    async def insert(self, user: TeamUser) -> None:
+        doc = {
+            "_id": _oid(user.id),
+            "username": user.username,
+            "password": user.password,
+            "owner": user.owner,
+            "permissions": user.permissions.to_document(),
+            "updated_at": user.updated_at,
+        }
+        await self._c.insert_one(doc)
+
+
+class MongoStore:
+    """The store on MongoDB; the database is the one named in the URL's path."""
+
+    name = "MongoDB"
+
+    def __init__(self, url: str, *, timeout_ms: int = 30_000) -> None:
+        self._client: AsyncMongoClient[Document] = AsyncMongoClient(
+            url, tz_aware=True, tzinfo=UTC, serverSelectionTimeoutMS=5_000, timeoutMS=timeout_ms
+        )
+        try:
+            self._db: AsyncDatabase[Document] = self._client.get_default_database(
+                codec_options=CodecOptions(tz_aware=True, tzinfo=UTC)
+            )
+        except ConfigurationError:
+            raise StoreError(
+                "MONGODB_URL must name the database in its path, "
+                "e.g. mongodb://host:27017/faynosync"
+            ) from None
+        self.admins = MongoAdmins(self._db["admins"])
+        self.team_users = MongoTeamUsers(self._db["team_users"])
+
+    @property
+    def database(self) -> AsyncDatabase[Document]:
+        return self._db
+
+    async def ping(self) -> None:
+        try:
+            await self._db.command("ping")
+        except PyMongoError as exc:
+            raise StoreError(str(exc)) from None
+
+    async def migrate(self) -> None:
+        for collection, indexes in INDEXES.items():
+            await self._ensure_indexes(self._db[collection], indexes)
+        # FaynoSync migration 20250813110143: platforms without updaters get a manual default.
+        await self._db["apps_meta"].update_many(
+            {"platform_name": _EXISTS, "updaters": {"$exists": False}},
+            {"$set": {"updaters": DEFAULT_UPDATERS}},
+        )
+
+    async def _ensure_indexes(
+        self, collection: AsyncCollection[Document], indexes: list[Document]
+    ) -> None:
+        existing = await collection.index_information()
+        for spec in indexes:
+            if spec["name"] in existing:
+                continue
+            options = {k: v for k, v in spec.items() if k != "key"}
+            try:
+                await collection.create_index(spec["key"], background=True, **options)
+            except OperationFailure as exc:
+                # An existing database may hold an equivalent index under another name.
+                log.warning("index %s on %s not created: %s", spec["name"], collection.name, exc)
+
+    async def close(self) -> None:
+        await self._client.close()

@@ -1,0 +1,141 @@
+"""Fixtures shared by every test: both store backends, settings, the app and an HTTP client.
+
+API tests take ``client`` (or ``client_factory``) and run once per store backend: SQLite, and
+MongoDB through mongoeco's wire server (started here, under Python >= 3.13) or the real MongoDB
+in ``FAYNOSYNC_TEST_MONGODB_URL``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from pymongo import AsyncMongoClient
+
+from faynosync.app import create_app
+from faynosync.config import Settings
+from tests.support.api import API_KEY, API_URL, JWT_SECRET
+from tests.support.services import mongoeco_python, mongoeco_server, with_database
+
+MONGO_SKIP_REASON = (
+    "MongoDB tests need Python >= 3.13 with mongoeco[wire] (./scripts/test installs it) "
+    "or a MongoDB in FAYNOSYNC_TEST_MONGODB_URL"
+)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _clean_environment() -> Iterator[None]:
+    """Settings in the caller's environment must not leak into the tests."""
+    names = [name for name in os.environ if name in Settings.model_fields]
+    saved = {name: os.environ.pop(name) for name in names}
+    yield
+    os.environ.update(saved)
+
+
+@pytest.fixture(scope="session")
+def mongo_server_url() -> Iterator[str | None]:
+    url = os.environ.get("FAYNOSYNC_TEST_MONGODB_URL")
+    if url:
+        yield url
+        return
+    python = mongoeco_python()
+    if python is None:
+        yield None
+        return
+    with mongoeco_server(python) as started:
+        yield started
+
+
+@pytest.fixture(params=["sqlite", "mongo"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+async def mongodb_url(backend: str, mongo_server_url: str | None) -> AsyncIterator[str]:
+    """A fresh database for this test ("" on the SQLite backend); dropped afterwards."""
+    if backend != "mongo":
+        yield ""
+        return
+    if mongo_server_url is None:
+        pytest.skip(MONGO_SKIP_REASON)
+    name = f"faynosync_test_{uuid.uuid4().hex[:16]}"
+    url = with_database(mongo_server_url, name)
+    yield url
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(url)
+    try:
+        await client.drop_database(name)
+    finally:
+        await client.close()
+
+
+SettingsFactory = Callable[..., Settings]
+
+
+@pytest.fixture
+def settings_factory(tmp_path: Path, mongodb_url: str) -> SettingsFactory:
+    def make(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "FAYNOSYNC_DATA_DIR": tmp_path / "data",
+            "JWT_SECRET": JWT_SECRET,
+            "API_KEY": API_KEY,
+            "API_URL": API_URL,
+            "MONGODB_URL": mongodb_url,
+        }
+        values.update(overrides)
+        return Settings(_env_file=None, **values)
+
+    return make
+
+
+@pytest.fixture
+def settings(settings_factory: SettingsFactory) -> Settings:
+    return settings_factory()
+
+
+@contextlib.asynccontextmanager
+async def running(settings: Settings) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    """The app with its lifespan entered, and an HTTP client speaking to it over ASGI."""
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield app, client
+
+
+ClientFactory = Callable[..., contextlib.AbstractAsyncContextManager[httpx.AsyncClient]]
+
+
+@pytest.fixture
+def client_factory(settings_factory: SettingsFactory) -> ClientFactory:
+    """``async with client_factory(API_KEY="") as client`` for a server with other settings."""
+
+    @contextlib.asynccontextmanager
+    async def make(**overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
+        async with running(settings_factory(**overrides)) as (_, client):
+            yield client
+
+    return make
+
+
+@pytest.fixture
+async def app_and_client(settings: Settings) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    async with running(settings) as pair:
+        yield pair
+
+
+@pytest.fixture
+def app(app_and_client: tuple[FastAPI, httpx.AsyncClient]) -> FastAPI:
+    return app_and_client[0]
+
+
+@pytest.fixture
+def client(app_and_client: tuple[FastAPI, httpx.AsyncClient]) -> httpx.AsyncClient:
+    return app_and_client[1]
