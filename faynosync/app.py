@@ -35,6 +35,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     settings.FAYNOSYNC_DATA_DIR,
                 )
                 secret = load_or_create_secret(settings.FAYNOSYNC_DATA_DIR)
+            elif len(secret.encode()) < 32:
+                log.warning("JWT_SECRET is shorter than 32 bytes: tokens are easier to forge")
             store = await open_store(settings)
             stack.push_async_callback(store.close)
             await store.ping()

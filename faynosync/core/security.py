@@ -23,9 +23,6 @@ BCRYPT_COST = 10
 BCRYPT_MAX_BYTES = 72
 TOKEN_LIFETIME_SECONDS = 24 * 60 * 60
 
-# A short JWT_SECRET is reported once at start, not on every login.
-warnings.filterwarnings("ignore", category=InsecureKeyLengthWarning)
-
 
 class PasswordTooLong(ValueError):
     """bcrypt cannot hash more than 72 bytes."""
@@ -83,7 +80,10 @@ def create_token(username: str, secret: str, *, now: float | None = None) -> str
     """An HS256 token with exactly the claims ``{exp, username}``, valid for 24 hours."""
     issued = int(time.time() if now is None else now)
     claims = {"exp": issued + TOKEN_LIFETIME_SECONDS, "username": username}
-    return jwt.encode(claims, secret, algorithm="HS256", headers={"typ": "JWT"})
+    with warnings.catch_warnings():
+        # A short JWT_SECRET is the operator's choice, reported once at start.
+        warnings.simplefilter("ignore", InsecureKeyLengthWarning)
+        return jwt.encode(claims, secret, algorithm="HS256", headers={"typ": "JWT"})
 
 
 def username_from_header(header: str | None, secret: str, *, now: float | None = None) -> str:

@@ -22,8 +22,12 @@ from faynosync.storage.keys import check_key
 from faynosync.storage.protocol import PRESIGN_SECONDS, ObjectNotFound, StorageError
 
 MULTIPART_CHUNK = 8 * 1024 * 1024
+# Memory is bounded by the parts in flight plus the queue: (2 + 1) x 8 MiB, whatever the size.
 _TRANSFER = TransferConfig(
-    multipart_threshold=MULTIPART_CHUNK, multipart_chunksize=MULTIPART_CHUNK, max_concurrency=4
+    multipart_threshold=MULTIPART_CHUNK,
+    multipart_chunksize=MULTIPART_CHUNK,
+    max_concurrency=2,
+    max_io_queue=1,
 )
 
 
@@ -116,9 +120,12 @@ class S3Storage:
             raise StorageError(str(exc)) from exc
         except BotoCoreError as exc:
             raise StorageError(str(exc)) from exc
-        async with response["Body"] as body:
+        body = response["Body"]
+        try:
             async for chunk in body.iter_chunks(1024 * 1024):
                 yield chunk
+        finally:
+            body.close()
 
     async def delete(self, key: str, *, private: bool) -> None:
         try:

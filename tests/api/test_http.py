@@ -1,0 +1,113 @@
+"""What happens around the routes: unknown paths and methods, CORS, OPTIONS, redirects, health."""
+
+from __future__ import annotations
+
+import pytest
+
+from faynosync.core.security import create_token
+from faynosync.http.middleware import CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS
+from tests.support.api import JWT_SECRET, TEXT_TYPE, assert_body, signup
+
+ORIGIN = "https://dashboard.example"
+
+
+def token_headers(username: str = "admin") -> dict[str, str]:
+    return {"Authorization": f"Bearer {create_token(username, JWT_SECRET)}"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/nothing"),
+        ("GET", "/"),  # the deprecated "get all apps", not routed by v1.4.6
+        ("GET", "/login"),  # known path, wrong method
+        ("DELETE", "/whoami"),
+        ("HEAD", "/health"),  # HEAD is not GET
+        ("PUT", "/signup"),
+    ],
+)
+async def test_unknown_routes_check_the_token_then_answer_404_in_text(client, method, path):
+    def check(response, status, body, content_type="application/json; charset=utf-8"):
+        if method == "HEAD":  # same answer, without the body
+            body = ""
+        assert_body(response, status, body, content_type=content_type)
+
+    check(await client.request(method, path), 401, '{"error":"missing authorization header"}')
+    response = await client.request(method, path, headers={"Authorization": "Bearer x.y"})
+    check(response, 401, '{"error":"malformed token"}')
+    response = await client.request(method, path, headers=token_headers("anyone"))
+    check(response, 404, "404 page not found", TEXT_TYPE)
+
+
+async def test_paths_differing_by_a_trailing_slash_are_redirected(client):
+    response = await client.get("/health/", headers={"Origin": ""})
+    assert response.status_code == 301
+    assert response.headers["location"] == "/health"
+    assert response.text == '<a href="/health">Moved Permanently</a>.\n\n'
+    assert "access-control-allow-origin" not in response.headers
+    response = await client.post("/login/?a=1&b=2", json={})
+    assert (response.status_code, response.headers["location"]) == (307, "/login?a=1&b=2")
+    assert response.content == b""
+    response = await client.get("/whoami/")
+    assert (response.status_code, response.headers["location"]) == (301, "/whoami")
+
+
+async def test_options_is_answered_204_before_auth(client_factory):
+    async with client_factory(ALLOWED_CORS=f"{ORIGIN},https://other.example") as client:
+        for path in ("/whoami", "/anything/at/all", "/health", "/login"):
+            response = await client.options(path, headers={"Origin": ORIGIN})
+            assert (response.status_code, response.content) == (204, b"")
+            assert response.headers["access-control-allow-origin"] == ORIGIN
+        response = await client.options("/whoami", headers={"Origin": "https://evil.example"})
+        assert response.status_code == 204
+        assert "access-control-allow-origin" not in response.headers
+
+
+async def test_cors_headers_for_allowed_origins_only(client_factory):
+    async with client_factory(ALLOWED_CORS=f"{ORIGIN},https://other.example") as client:
+        response = await client.post("/login", json={}, headers={"Origin": ORIGIN})
+        assert response.status_code == 401
+        assert response.headers["access-control-allow-origin"] == ORIGIN
+        assert response.headers["access-control-allow-credentials"] == "true"
+        assert response.headers["access-control-allow-headers"] == CORS_ALLOW_HEADERS
+        assert response.headers["access-control-allow-methods"] == CORS_ALLOW_METHODS
+        response = await client.get("/whoami", headers={"Origin": "https://other.example"})
+        assert response.headers["access-control-allow-origin"] == "https://other.example"
+        for origin in ("https://evil.example", f" {ORIGIN}", ORIGIN.upper()):
+            response = await client.get("/whoami", headers={"Origin": origin})
+            assert "access-control-allow-origin" not in response.headers
+        # /health never carries CORS headers.
+        response = await client.get("/health", headers={"Origin": ORIGIN})
+        assert "access-control-allow-origin" not in response.headers
+
+
+async def test_empty_allowed_cors_matches_requests_without_origin(client):
+    response = await client.get("/whoami")
+    assert response.headers["access-control-allow-origin"] == ""
+    response = await client.get("/whoami", headers={"Origin": ORIGIN})
+    assert "access-control-allow-origin" not in response.headers
+
+
+async def test_health(client, app, backend):
+    assert_body(await client.get("/health"), 200, '{"status":"healthy"}')
+    await app.state.store.close()
+    name = "MongoDB" if backend == "mongo" else "SQLite"
+    assert_body(
+        await client.get("/health"),
+        424,
+        f'{{"details":"{name} connection failed","status":"unhealthy"}}',
+    )
+
+
+async def test_no_detail_bodies_reach_clients(client):
+    await signup(client)
+    headers = token_headers()
+    for method, path in [
+        ("GET", "/objects/nowhere/x"),
+        ("GET", "/objects/public/"),
+        ("POST", "/health"),
+        ("GET", "/docs/x"),
+    ]:
+        response = await client.request(method, path, headers=headers)
+        assert '"detail"' not in response.text, (path, response.text)
+        assert response.status_code < 500

@@ -1,0 +1,224 @@
+"""bcrypt as FaynoSync writes it, and tokens with golang-jwt v4's errors in their order."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+
+import pytest
+
+from faynosync.core import security
+from faynosync.core.security import TokenError
+
+# Made by Go's golang.org/x/crypto/bcrypt GenerateFromPassword(password, bcrypt.DefaultCost).
+GO_HASHES = {
+    "password": "$2a$10$4W2.qudLy6nrqmG3cVBzmeVR95w3DJ8w/j/jc3ca22oiwmsyFnwZS",
+    "Sup3r-secret!": "$2a$10$8NQ/VmsqpVHOutxZ7kkzOerQOBJEgIHS/rJK.HHPaYbxe94qm2HmS",
+    "пароль": "$2a$10$hcMzSdjqC0UXVVT6a77tuuKTAlG5S0YnDbC0xVufmQ94GlYrbfgaG",
+}
+# Go's hash of 72 "a": Go compares only the first 72 bytes, so 80 "a" match it too.
+GO_HASH_72A = "$2a$10$sfWLzFhPyS.YnvfTcfVkQewRCshHou77B38P2V7oRXvV5Q4gxg0QS"
+
+SECRET = "a-test-secret"
+
+
+@pytest.mark.parametrize(("password", "hashed"), GO_HASHES.items())
+def test_hashes_made_by_go_verify(password, hashed):
+    assert security.verify_password(password, hashed)
+    assert not security.verify_password(password + "x", hashed)
+
+
+def test_only_the_first_72_bytes_count_as_in_go():
+    assert security.verify_password("a" * 80, GO_HASH_72A)
+    assert not security.verify_password("a" * 71, GO_HASH_72A)
+
+
+def test_new_hashes_are_2a_cost_10():
+    hashed = security.hash_password("pw")
+    assert hashed.startswith("$2a$10$") and len(hashed) == 60
+    assert security.verify_password("pw", hashed)
+
+
+def test_hashing_more_than_72_bytes_is_refused():
+    security.hash_password("é" * 36)  # 72 bytes
+    with pytest.raises(security.PasswordTooLong, match="exceeds 72 bytes"):
+        security.hash_password("é" * 36 + "a")
+
+
+def test_a_malformed_hash_never_matches():
+    assert not security.verify_password("pw", "not-a-hash")
+    assert not security.verify_password("pw", "")
+
+
+# --- tokens -----------------------------------------------------------------------------------
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def make_token(
+    claims, *, header=None, secret=SECRET, alg="HS256", raw_header=None, raw_claims=None
+) -> str:
+    header_text = (
+        raw_header
+        if raw_header is not None
+        else json.dumps(header if header is not None else {"alg": alg, "typ": "JWT"})
+    )
+    claims_text = raw_claims if raw_claims is not None else json.dumps(claims)
+    signing_input = f"{b64(header_text.encode())}.{b64(claims_text.encode())}"
+    digest = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}.get(
+        alg, hashlib.sha256
+    )
+    signature = hmac.new(secret.encode(), signing_input.encode(), digest).digest()
+    return f"{signing_input}.{b64(signature)}"
+
+
+NOW = 1_800_000_000
+
+
+def check(token: str) -> str:
+    try:
+        return security.username_from_token(token, SECRET, now=NOW)
+    except TokenError as exc:
+        return f"error: {exc}"
+
+
+def test_created_tokens_have_exactly_the_original_claims():
+    token = security.create_token("admin", SECRET, now=NOW)
+    header, claims, _ = token.split(".")
+    assert base64.urlsafe_b64decode(header + "==") == b'{"alg":"HS256","typ":"JWT"}'
+    assert json.loads(base64.urlsafe_b64decode(claims + "==")) == {
+        "exp": NOW + 86400,
+        "username": "admin",
+    }
+    assert check(token) == "admin"
+    assert security.username_from_token(token, SECRET, now=NOW + 86399) == "admin"
+    with pytest.raises(TokenError, match="token expired"):
+        security.username_from_token(token, SECRET, now=NOW + 86400)
+
+
+@pytest.mark.parametrize(
+    ("token", "result"),
+    [
+        (make_token({"username": "u"}, alg="HS384"), "u"),
+        (make_token({"username": "u"}, alg="HS512"), "u"),
+        (make_token({"username": "u", "exp": 0}), "u"),  # exp 0 never expires
+        (make_token({"username": "u", "exp": NOW + 1}), "u"),
+        (make_token({"username": "u", "exp": NOW + 0.9}), "error: token expired"),
+        (make_token({"username": "u", "exp": NOW}), "error: token expired"),
+        (make_token({"username": "u", "exp": None}), "error: token expired"),
+        (make_token({"username": "u", "exp": "9999999999"}), "error: token expired"),
+        (make_token({"username": "u", "exp": True}), "error: token expired"),
+        (make_token({"username": "u", "nbf": NOW + 5}), "error: token not active yet"),
+        (make_token({"username": "u", "nbf": NOW}), "u"),
+        (make_token({"username": "u", "nbf": "x"}), "error: token not active yet"),
+        (make_token({"username": "u", "iat": NOW + 5}), "error: invalid or expired token"),
+        (make_token({"username": "u", "iat": NOW}), "u"),
+        (
+            make_token({"username": "u", "exp": NOW - 1, "nbf": NOW + 5}),
+            "error: token expired",
+        ),
+        (
+            make_token({"username": "u", "nbf": NOW + 5, "iat": NOW + 5}),
+            "error: token not active yet",
+        ),
+        (make_token({"username": 5}), "error: username not found in claims"),
+        (make_token({"user": "u"}), "error: username not found in claims"),
+        (make_token(None, raw_claims="null"), "error: username not found in claims"),
+        (make_token({"username": "u"}, secret="other"), "error: invalid token signature"),
+        # The signature is checked before the time claims.
+        (
+            make_token({"username": "u", "exp": NOW - 1}, secret="other"),
+            "error: invalid token signature",
+        ),
+        (make_token({"username": "u"}, alg="none"), "error: unverifiable token"),
+        (make_token({"username": "u"}, alg="RS256"), "error: unverifiable token"),
+        (make_token({"username": "u"}, header={"typ": "JWT"}), "error: unverifiable token"),
+        (make_token({"username": "u"}, header={"alg": 256}), "error: unverifiable token"),
+        (
+            make_token(None, raw_header="null", raw_claims='{"username":"u"}'),
+            "error: unverifiable token",
+        ),
+        # Segments: count, base64url without padding, JSON objects.
+        ("a.b", "error: malformed token"),
+        ("a.b.c.d", "error: malformed token"),
+        ("", "error: malformed token"),
+        (
+            make_token(None, raw_header="[1]", raw_claims='{"username":"u"}'),
+            "error: malformed token",
+        ),
+        (
+            make_token(None, raw_header='{"alg":"HS256"} x', raw_claims='{"username":"u"}'),
+            "error: malformed token",
+        ),
+        # The claims are read by a streaming decoder: trailing bytes are ignored.
+        (make_token(None, raw_claims='{"username":"u"} x'), "u"),
+        (make_token(None, raw_claims='"u"'), "error: malformed token"),
+        (make_token(None, raw_claims='{"username":"u","exp":NaN}'), "error: malformed token"),
+    ],
+)
+def test_token_errors_and_their_precedence(token, result):
+    assert check(token) == result
+
+
+def test_padding_and_standard_alphabet_are_malformed():
+    header, claims, signature = make_token({"username": "u"}).split(".")
+    assert check(f"{header}=.{claims}.{signature}") == "error: malformed token"
+    assert check(f"{header}.{claims.replace('J', '+', 1)}.{signature}") == "error: malformed token"
+    assert check(f"{header}.{claims}.{signature}=") == "error: invalid token signature"
+    assert check(f"{header}.{claims}.{signature[:-1]}") == "error: invalid token signature"
+
+
+def test_tampering_the_last_character():
+    token = security.create_token("admin", SECRET, now=NOW - 100)
+    header, claims, signature = token.split(".")
+    assert check(f"{header[:-1]}X.{claims}.{signature}") == "error: malformed token"
+    assert check(f"{header}.{claims[:-1]}Y.{signature}") == "error: invalid token signature"
+    # The last character of a 32-byte signature carries 2 unused bits: flipping only those
+    # leaves the signature as it was, in Go as here.
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    same = alphabet[alphabet.index(signature[-1]) ^ 1]
+    assert check(f"{header}.{claims}.{signature[:-1]}{same}") == "admin"
+
+
+@pytest.mark.parametrize(
+    ("header", "error"),
+    [
+        (None, "missing authorization header"),
+        ("", "missing authorization header"),
+        ("Bearer", "invalid token format"),
+        ("bearer x.y.z", "invalid token format"),
+        ("Token x.y.z", "invalid token format"),
+        ("Bearer a b", "invalid token format"),
+        ("Bearer x.y", "malformed token"),
+    ],
+)
+def test_authorization_header_errors(header, error):
+    with pytest.raises(TokenError, match=f"^{error}$"):
+        security.username_from_header(header, SECRET)
+
+
+def test_bearer_with_extra_whitespace_is_accepted():
+    token = security.create_token("u", SECRET)
+    assert security.username_from_header(f"  Bearer \t {token} ", SECRET) == "u"
+
+
+def test_generated_secret_is_kept(tmp_path):
+    first = security.load_or_create_secret(tmp_path / "d")
+    assert len(first) == 64
+    assert security.load_or_create_secret(tmp_path / "d") == first
+    assert (tmp_path / "d" / "secret.key").stat().st_mode & 0o777 == 0o600
+
+
+def test_time_is_read_in_whole_seconds():
+    assert check(make_token({"username": "u", "exp": NOW + 1.5})) == "u"
+    assert (
+        security.username_from_token(
+            make_token({"username": "u", "exp": 2_000_000_000}), SECRET, now=time.time()
+        )
+        == "u"
+    )

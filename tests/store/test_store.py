@@ -1,0 +1,97 @@
+"""The store protocol, the same tests on both backends."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from faynosync.core.ids import new_id
+from faynosync.store import DuplicateKey, open_store
+from faynosync.store.models import Admin, AppPermissions, Permissions, ResourcePermissions, TeamUser
+
+WHEN = datetime(2024, 8, 3, 11, 46, 42, 361000, tzinfo=UTC)
+
+
+@pytest.fixture
+async def store(settings):
+    store = await open_store(settings)
+    await store.migrate()
+    yield store
+    await store.close()
+
+
+def admin(username="admin", password="$2a$10$hash") -> Admin:
+    return Admin(id=new_id(), username=username, password=password, updated_at=WHEN)
+
+
+async def test_admins_round_trip(store):
+    first = admin()
+    await store.admins.insert(first)
+    assert await store.admins.get_by_username("admin") == first
+    assert await store.admins.get_by_id_and_username(first.id, "admin") == first
+    assert await store.admins.get_by_id_and_username(first.id, "other") is None
+    assert await store.admins.get_by_username("Admin") is None  # case-sensitive, as in MongoDB
+
+
+async def test_admin_usernames_are_unique(store):
+    await store.admins.insert(admin())
+    with pytest.raises(DuplicateKey):
+        await store.admins.insert(admin())
+    await store.admins.insert(admin("second"))
+
+
+async def test_update_password(store):
+    first = admin()
+    await store.admins.insert(first)
+    later = datetime(2025, 1, 1, tzinfo=UTC)
+    assert await store.admins.update_password(first.id, password=None, updated_at=later)
+    got = await store.admins.get_by_username("admin")
+    assert (got.password, got.updated_at) == ("$2a$10$hash", later)
+    assert await store.admins.update_password(first.id, password="$2a$new", updated_at=WHEN)
+    assert (await store.admins.get_by_username("admin")).password == "$2a$new"
+    assert not await store.admins.update_password(new_id(), password="x", updated_at=WHEN)
+
+
+async def test_team_users_round_trip(store):
+    permissions = Permissions(
+        apps=AppPermissions(create=True, upload=True, allowed=["a" * 24]),
+        channels=ResourcePermissions(edit=True),
+    )
+    user = TeamUser(
+        id=new_id(),
+        username="tu",
+        password="$2a$10$x",
+        owner="admin",
+        permissions=permissions,
+        updated_at=WHEN,
+    )
+    await store.team_users.insert(user)
+    assert await store.team_users.get_by_username("tu") == user
+    assert await store.team_users.get_by_username("admin") is None
+    with pytest.raises(DuplicateKey):
+        await store.team_users.insert(user)
+
+
+async def test_migrate_is_idempotent(store):
+    await store.admins.insert(admin())
+    await store.migrate()
+    await store.migrate()
+    assert await store.admins.get_by_username("admin") is not None
+    await store.ping()
+
+
+def test_permissions_document_shape():
+    doc = Permissions(apps=AppPermissions(create=True, allowed=["x", "x", ""])).to_document()
+    assert list(doc) == ["apps", "channels", "platforms", "archs"]
+    assert doc["apps"] == {
+        "create": True,
+        "delete": False,
+        "edit": False,
+        "download": False,
+        "upload": False,
+        "allowed": ["x", "x", ""],
+    }
+    assert doc["channels"] == {"create": False, "delete": False, "edit": False}
+    assert Permissions.from_document(doc).apps.allowed == ["x", "x", ""]
+    assert Permissions.from_document(None) == Permissions()
