@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.support.services import free_port, wait_for_http
 
@@ -21,16 +20,20 @@ def run_env(tmp_path: Path, mongodb_url: str) -> dict[str, str]:
     return env
 
 
+def faynosync(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "faynosync", *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 def test_migrate(tmp_path, mongodb_url, backend):
     for _ in range(2):
-        result = subprocess.run(
-            [sys.executable, "-m", "faynosync", "migrate"],
-            cwd=tmp_path,
-            env=run_env(tmp_path, mongodb_url),
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        result = faynosync(tmp_path, run_env(tmp_path, mongodb_url), "migrate")
         assert result.returncode == 0, result.stderr
         name = "MongoDB" if backend == "mongo" else "SQLite"
         assert result.stdout.strip() == f"faynosync: schema up to date ({name})"
@@ -40,14 +43,7 @@ def test_migrate(tmp_path, mongodb_url, backend):
 
 def test_migrate_reports_a_bad_database_url(tmp_path):
     env = run_env(tmp_path, "mongodb://127.0.0.1:1/?directConnection=true")
-    result = subprocess.run(
-        [sys.executable, "-m", "faynosync", "migrate"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = faynosync(tmp_path, env, "migrate")
     assert result.returncode == 1
     assert "must name the database" in result.stderr
 
@@ -85,28 +81,15 @@ def test_the_readme_quickstart_against_a_running_server(tmp_path, mongodb_url):
     assert (tmp_path / "data" / "secret.key").exists()
 
 
-def test_serve_help():
-    result = subprocess.run(
-        [sys.executable, "-m", "faynosync", "serve", "--help"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+def test_serve_help(tmp_path):
+    result = faynosync(tmp_path, run_env(tmp_path, ""), "serve", "--help")
     assert result.returncode == 0
     assert "--port" in result.stdout and "--host" in result.stdout
 
 
-@pytest.mark.parametrize("level", ["loud"])
-def test_an_invalid_log_level_is_refused(tmp_path, level):
+def test_an_invalid_log_level_is_refused(tmp_path):
     env = run_env(tmp_path, "")
-    env["FAYNOSYNC_LOG_LEVEL"] = level
-    result = subprocess.run(
-        [sys.executable, "-m", "faynosync", "migrate"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    env["FAYNOSYNC_LOG_LEVEL"] = "loud"
+    result = faynosync(tmp_path, env, "migrate")
     assert result.returncode == 1
     assert "invalid log level" in result.stderr

@@ -111,3 +111,8 @@ async def test_no_detail_bodies_reach_clients(client):
         response = await client.request(method, path, headers=headers)
         assert '"detail"' not in response.text, (path, response.text)
         assert response.status_code < 500
+
+
+async def test_a_server_with_an_unknown_storage_driver_still_starts(client_factory):
+    async with client_factory(STORAGE_DRIVER="gcp") as client:
+        assert_body(await client.get("/health"), 200, '{"status":"healthy"}')
