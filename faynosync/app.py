@@ -9,7 +9,9 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from faynosync import __version__
+from faynosync.apps import router as apps_router
 from faynosync.auth import router as auth_router
+from faynosync.catalog import router as catalog_router
 from faynosync.config import Settings
 from faynosync.core.security import derive_key, load_or_create_secret
 from faynosync.errors import install_error_handlers
@@ -62,6 +64,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(system_router.router)
     app.include_router(auth_router.public)
     app.include_router(auth_router.protected)
+    app.include_router(catalog_router.router)
+    app.include_router(apps_router.router)
     app.include_router(storage_router.router)
     app.add_middleware(GinFront, routes=app.router.routes, cors_origins=settings.cors_origins)
     return app

@@ -70,3 +70,10 @@ async def admin_only(store: StoreDep, username: TokenUsername) -> Principal:
 
 
 AdminPrincipal = Annotated[Principal, Depends(admin_only)]
+
+
+async def viewer(store: StoreDep, username: TokenUsername) -> Principal:
+    return await auth_service.viewer(store=store, username=username)
+
+
+Viewer = Annotated[Principal, Depends(viewer)]

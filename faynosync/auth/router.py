@@ -8,7 +8,7 @@ from starlette.responses import Response
 from faynosync.auth import service
 from faynosync.auth.schemas import AdminUpdateRequest, LoginRequest, SignupRequest
 from faynosync.deps import AdminPrincipal, SecretDep, SettingsDep, StoreDep, TokenUsername
-from faynosync.http.bodies import bind_json
+from faynosync.http.inputs import bind_json
 from faynosync.http.responses import GoJSONResponse
 
 public = APIRouter(tags=["auth"], default_response_class=GoJSONResponse)

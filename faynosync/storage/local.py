@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from faynosync.storage.keys import check_key
 from faynosync.storage.protocol import PRESIGN_SECONDS, ObjectNotFound, StorageError
@@ -103,6 +103,10 @@ class LocalStorage:
 
     def public_link(self, key: str) -> str:
         return self._link("public", check_key(key))
+
+    def public_key(self, link: str) -> str | None:
+        prefix = f"{self._base_url}{OBJECTS_ROUTE}/public/"
+        return unquote(link[len(prefix) :]) if link.startswith(prefix) else None
 
     def verify(self, key: str, expires: str, signature: str, *, now: float | None = None) -> None:
         """Accept a presigned link's parameters or raise :class:`LinkRefused`."""

@@ -42,3 +42,6 @@ class ObjectStorage(Protocol):
 
     def public_link(self, key: str) -> str:
         """The permanent link of an object in the public bucket."""
+
+    def public_key(self, link: str) -> str | None:
+        """The key behind a public link (made here or by FaynoSync), None if it is not one."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any, BinaryIO
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import aioboto3
 from aiobotocore.config import AioConfig
@@ -44,8 +44,8 @@ def client_endpoint(settings: Settings) -> str | None:
     return None
 
 
-def public_link(settings: Settings, key: str) -> str:
-    """The public bucket's URL of ``key`` as FaynoSync builds it for each driver."""
+def _link_prefix(settings: Settings) -> str:
+    """What FaynoSync's public links put before the key, per driver (spec 5.3)."""
     driver, bucket, endpoint = (
         settings.STORAGE_DRIVER,
         settings.S3_BUCKET_NAME,
@@ -53,10 +53,44 @@ def public_link(settings: Settings, key: str) -> str:
     )
     if driver == "minio":
         scheme = "https" if settings.MINIO_SECURE else "http"
-        return f"{scheme}://{endpoint}/{bucket}/{quote(key, safe='/')}"
+        return f"{scheme}://{endpoint}/{bucket}/"
     if driver == "digitalocean":
-        return f"https://{bucket}.{endpoint}/{key}"
-    return f"{endpoint}/{key}"
+        return f"https://{bucket}.{endpoint}/"
+    return f"{endpoint}/"
+
+
+def public_link(settings: Settings, key: str) -> str:
+    """The public bucket's URL of ``key``: path-escaped for MinIO, as it is for the others."""
+    if settings.STORAGE_DRIVER == "minio":
+        key = quote(key, safe="/")
+    return _link_prefix(settings) + key
+
+
+def public_key(settings: Settings, link: str) -> str | None:
+    """The key behind a public link, None if it is not one.
+
+    Links made with the current settings are reversed exactly; older ones go through
+    FaynoSync's parsing rules (spec 5.4), decoded once so that ``+`` and ``%`` survive.
+    """
+    prefix = _link_prefix(settings)
+    if link.startswith(prefix) and len(link) > len(prefix):
+        rest = link[len(prefix) :]
+        return unquote(rest) if settings.STORAGE_DRIVER == "minio" else rest
+    bare = link.split("://", 1)[-1]
+    endpoint = settings.S3_ENDPOINT.split("://", 1)[-1]
+    if ".digitaloceanspaces.com/" in bare:
+        return unquote(bare.split(".digitaloceanspaces.com/")[1])
+    if ".s3." in bare and ".amazonaws.com/" in bare:
+        return unquote(bare.split(".amazonaws.com/")[1])
+    if "s3.amazonaws.com/" in bare:
+        path = bare.split("s3.amazonaws.com/")[1]
+        return unquote(path.split("/", 1)[1]) if "/" in path else None
+    with_bucket = f"{endpoint}/{settings.S3_BUCKET_NAME}/"
+    if endpoint and with_bucket in bare:
+        return unquote(bare.split(with_bucket)[1])
+    if endpoint and bare.startswith(f"{endpoint}/"):
+        return unquote(bare[len(endpoint) + 1 :])
+    return None
 
 
 class S3Storage:
@@ -147,6 +181,9 @@ class S3Storage:
     def public_link(self, key: str) -> str:
         return public_link(self._settings, check_key(key))
 
+    def public_key(self, link: str) -> str | None:
+        return public_key(self._settings, link)
+
 
 class UnsupportedStorage:
     """What an unknown STORAGE_DRIVER gets: the server starts, every storage call fails."""
@@ -176,3 +213,6 @@ class UnsupportedStorage:
 
     def public_link(self, key: str) -> str:
         return ""
+
+    def public_key(self, link: str) -> str | None:
+        return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, TypeVar
 
 
@@ -85,3 +86,77 @@ class TeamUser:
     owner: str
     permissions: Permissions
     updated_at: datetime
+
+
+class Kind(StrEnum):
+    """The four kinds of ``apps_meta`` documents, told apart by their name field."""
+
+    APP = "app"
+    CHANNEL = "channel"
+    PLATFORM = "platform"
+    ARCH = "arch"
+
+
+# The field that holds the name, and so marks the kind, in FaynoSync's documents.
+NAME_FIELDS: dict[Kind, str] = {
+    Kind.APP: "app_name",
+    Kind.CHANNEL: "channel_name",
+    Kind.PLATFORM: "platform_name",
+    Kind.ARCH: "arch_id",
+}
+
+
+@dataclass
+class Updater:
+    """One entry of a platform's ``updaters``; also the shape a request binds to."""
+
+    type: str = ""
+    default: bool = False
+
+
+@dataclass
+class Meta:
+    """An app, channel, platform or arch (an ``apps_meta`` document)."""
+
+    id: str
+    kind: Kind
+    name: str
+    owner: str
+    updated_at: datetime
+    logo: str = ""
+    description: str = ""
+    private: bool = False
+    updaters: list[Updater] | None = None
+
+
+@dataclass
+class Artifact:
+    link: str
+    platform: str
+    arch: str
+    package: str
+    signature: str = ""
+
+
+@dataclass
+class ChangelogEntry:
+    version: str
+    changes: str
+    date: str
+
+
+@dataclass
+class Version:
+    """One version of one app (an ``apps`` document) with its artifacts in upload order."""
+
+    id: str
+    app_id: str
+    version: str
+    channel_id: str
+    published: bool
+    critical: bool
+    required_intermediate: bool
+    artifacts: list[Artifact]
+    changelog: list[ChangelogEntry]
+    updated_at: datetime
+    owner: str

@@ -16,7 +16,18 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConfigurationError, DuplicateKeyError, OperationFailure, PyMongoError
 
-from faynosync.store.models import Admin, Permissions, TeamUser
+from faynosync.store.models import (
+    NAME_FIELDS,
+    Admin,
+    Artifact,
+    ChangelogEntry,
+    Kind,
+    Meta,
+    Permissions,
+    TeamUser,
+    Updater,
+    Version,
+)
 from faynosync.store.protocol import StoreError, translate_errors
 
 log = logging.getLogger(__name__)
@@ -81,9 +92,14 @@ def _oid(hex_id: str) -> ObjectId:
     return ObjectId(hex_id)
 
 
-_translated = translate_errors(
-    duplicate=lambda exc: isinstance(exc, DuplicateKeyError), driver_errors=(PyMongoError,)
-)
+def _duplicate_message(exc: Exception) -> str | None:
+    if not isinstance(exc, DuplicateKeyError):
+        return None
+    errmsg = (exc.details or {}).get("errmsg") or str(exc)
+    return f"write exception: write errors: [{errmsg}]"
+
+
+_translated = translate_errors(duplicate=_duplicate_message, driver_errors=(PyMongoError,))
 
 
 class MongoAdmins:
@@ -162,6 +178,179 @@ class MongoTeamUsers:
         }
         await self._c.insert_one(doc)
 
+    @_translated
+    async def set_permissions(self, user_id: str, permissions: Permissions) -> None:
+        await self._c.update_one(
+            {"_id": _oid(user_id)}, {"$set": {"permissions": permissions.to_document()}}
+        )
+
+    @_translated
+    async def list_allowing(self, resource: str, resource_id: str) -> list[TeamUser]:
+        cursor = self._c.find({f"permissions.{resource}.allowed": resource_id})
+        return [self._from(doc) async for doc in cursor]
+
+
+def _meta_from(kind: Kind, doc: Document) -> Meta:
+    updaters = doc.get("updaters")
+    return Meta(
+        id=str(doc["_id"]),
+        kind=kind,
+        name=str(doc.get(NAME_FIELDS[kind], "")),
+        owner=str(doc.get("owner", "")),
+        updated_at=doc.get("updated_at") or datetime.fromtimestamp(0, UTC),
+        logo=str(doc.get("logo") or ""),
+        description=str(doc.get("description") or ""),
+        private=doc.get("private") is True,
+        updaters=None
+        if not isinstance(updaters, list)
+        else [
+            Updater(type=str(u.get("type", "")), default=u.get("default") is True)
+            for u in updaters
+            if isinstance(u, dict)
+        ],
+    )
+
+
+def _kind_fields(meta: Meta) -> Document:
+    """The fields between the name and updated_at, in FaynoSync's order."""
+    if meta.kind is Kind.PLATFORM:
+        return {"updaters": [{"type": u.type, "default": u.default} for u in meta.updaters or []]}
+    if meta.kind is not Kind.APP:
+        return {}
+    fields: Document = {}
+    if meta.logo:
+        fields["logo"] = meta.logo
+    if meta.description:
+        fields["description"] = meta.description
+    if meta.private:
+        fields["private"] = True
+    return fields
+
+
+class MongoMeta:
+    def __init__(self, collection: AsyncCollection[Document]) -> None:
+        self._c = collection
+
+    @_translated
+    async def insert(self, meta: Meta) -> None:
+        doc: Document = {"_id": _oid(meta.id), NAME_FIELDS[meta.kind]: meta.name}
+        doc.update(_kind_fields(meta))
+        doc.update({"updated_at": meta.updated_at, "owner": meta.owner})
+        await self._c.insert_one(doc)
+
+    @_translated
+    async def get(self, kind: Kind, meta_id: str) -> Meta | None:
+        doc = await self._c.find_one({"_id": _oid(meta_id), NAME_FIELDS[kind]: _EXISTS})
+        return _meta_from(kind, doc) if doc else None
+
+    @_translated
+    async def get_by_name(self, kind: Kind, name: str, owner: str) -> Meta | None:
+        doc = await self._c.find_one({NAME_FIELDS[kind]: name, "owner": owner})
+        return _meta_from(kind, doc) if doc else None
+
+    @_translated
+    async def list(
+        self, kind: Kind, owner: str, *, ids: list[str] | None = None, limit: int = 100
+    ) -> list[Meta]:
+        query: Document = {NAME_FIELDS[kind]: _EXISTS, "owner": owner}
+        if ids is not None:
+            query["_id"] = {"$in": [_oid(i) for i in ids]}
+        cursor = self._c.find(query).limit(limit)
+        return [_meta_from(kind, doc) async for doc in cursor]
+
+    @_translated
+    async def update(self, meta: Meta) -> None:
+        changes: Document = {NAME_FIELDS[meta.kind]: meta.name, **_kind_fields(meta)}
+        changes["updated_at"] = meta.updated_at
+        await self._c.update_one({"_id": _oid(meta.id)}, {"$set": changes})
+
+    @_translated
+    async def delete(self, kind: Kind, meta_id: str) -> bool:
+        result = await self._c.delete_one({"_id": _oid(meta_id), NAME_FIELDS[kind]: _EXISTS})
+        return result.deleted_count > 0
+
+
+_REFERENCE_FIELDS = {
+    Kind.APP: "app_id",
+    Kind.CHANNEL: "channel_id",
+    Kind.PLATFORM: "artifacts.platform",
+    Kind.ARCH: "artifacts.arch",
+}
+
+
+def version_document(version: Version) -> Document:
+    """A version as FaynoSync stores it in ``apps``."""
+    return {
+        "_id": _oid(version.id),
+        "app_id": _oid(version.app_id),
+        "version": version.version,
+        "channel_id": _oid(version.channel_id),
+        "published": version.published,
+        "critical": version.critical,
+        "required_intermediate": version.required_intermediate,
+        "artifacts": [
+            {
+                "link": a.link,
+                "platform": _oid(a.platform),
+                "arch": _oid(a.arch),
+                "package": a.package,
+                "signature": a.signature,
+            }
+            for a in version.artifacts
+        ],
+        "changelog": [
+            {"version": c.version, "changes": c.changes, "date": c.date} for c in version.changelog
+        ],
+        "updated_at": version.updated_at,
+        "owner": version.owner,
+    }
+
+
+def version_from(doc: Document) -> Version:
+    return Version(
+        id=str(doc["_id"]),
+        app_id=str(doc.get("app_id", "")),
+        version=str(doc.get("version", "")),
+        channel_id=str(doc.get("channel_id", "")),
+        published=doc.get("published") is True,
+        critical=doc.get("critical") is True,
+        required_intermediate=doc.get("required_intermediate") is True,
+        artifacts=[
+            Artifact(
+                link=str(a.get("link", "")),
+                platform=str(a.get("platform", "")),
+                arch=str(a.get("arch", "")),
+                package=str(a.get("package", "")),
+                signature=str(a.get("signature", "")),
+            )
+            for a in doc.get("artifacts") or []
+        ],
+        changelog=[
+            ChangelogEntry(
+                version=str(c.get("version", "")),
+                changes=str(c.get("changes", "")),
+                date=str(c.get("date", "")),
+            )
+            for c in doc.get("changelog") or []
+        ],
+        updated_at=doc.get("updated_at") or datetime.fromtimestamp(0, UTC),
+        owner=str(doc.get("owner", "")),
+    )
+
+
+class MongoVersions:
+    def __init__(self, collection: AsyncCollection[Document]) -> None:
+        self._c = collection
+
+    @_translated
+    async def insert(self, version: Version) -> None:
+        await self._c.insert_one(version_document(version))
+
+    @_translated
+    async def references(self, kind: Kind, meta_id: str) -> bool:
+        found = await self._c.find_one({_REFERENCE_FIELDS[kind]: _oid(meta_id)}, {"_id": 1})
+        return found is not None
+
 
 class MongoStore:
     """The store on MongoDB; the database is the one named in the URL's path."""
@@ -183,6 +372,8 @@ class MongoStore:
             ) from None
         self.admins = MongoAdmins(self._db["admins"])
         self.team_users = MongoTeamUsers(self._db["team_users"])
+        self.meta = MongoMeta(self._db["apps_meta"])
+        self.versions = MongoVersions(self._db["apps"])
 
     @property
     def database(self) -> AsyncDatabase[Document]:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Any, ParamSpec, Protocol, TypeVar
 
-from faynosync.store.models import Admin, TeamUser
+from faynosync.store.models import Admin, Kind, Meta, Permissions, TeamUser, Version
 
 
 class StoreError(Exception):
@@ -19,7 +19,11 @@ class StoreError(Exception):
 
 
 class DuplicateKey(StoreError):
-    """A uniqueness rule refused the write."""
+    """A uniqueness rule refused the write.
+
+    ``str(error)`` is the text FaynoSync's MongoDB driver gives for it (``write exception: write
+    errors: [E11000 duplicate key error ...]``), which some answers carry verbatim.
+    """
 
 
 P = ParamSpec("P")
@@ -27,9 +31,14 @@ R = TypeVar("R")
 
 
 def translate_errors(
-    *, duplicate: Callable[[Exception], bool], driver_errors: tuple[type[Exception], ...]
+    *,
+    duplicate: Callable[[Exception], str | None],
+    driver_errors: tuple[type[Exception], ...],
 ) -> Callable[[Callable[P, Coroutine[Any, Any, R]]], Callable[P, Coroutine[Any, Any, R]]]:
-    """Make a repository method raise the store's errors instead of its driver's."""
+    """Make a repository method raise the store's errors instead of its driver's.
+
+    ``duplicate`` returns the message of a uniqueness violation, or None for other errors.
+    """
 
     def decorate(
         method: Callable[P, Coroutine[Any, Any, R]],
@@ -39,13 +48,23 @@ def translate_errors(
             try:
                 return await method(*args, **kwargs)
             except driver_errors as exc:
-                if duplicate(exc):
-                    raise DuplicateKey(str(exc)) from None
+                message = duplicate(exc)
+                if message is not None:
+                    raise DuplicateKey(message) from None
                 raise StoreError(str(exc)) from exc
 
         return wrapper
 
     return decorate
+
+
+def duplicate_key_message(database: str, collection: str, index: str, key: dict[str, str]) -> str:
+    """The Go MongoDB driver's text for a duplicate key on an insert or update."""
+    shown = ", ".join(f'{field}: "{value}"' for field, value in key.items())
+    return (
+        f"write exception: write errors: [E11000 duplicate key error collection: "
+        f"{database}.{collection} index: {index} dup key: {{ {shown}, created: null }}]"
+    )
 
 
 class AdminRepository(Protocol):
@@ -68,6 +87,42 @@ class TeamUserRepository(Protocol):
     async def insert(self, user: TeamUser) -> None:
         """Raises :class:`DuplicateKey` when the username exists."""
 
+    async def set_permissions(self, user_id: str, permissions: Permissions) -> None: ...
+
+    async def list_allowing(self, resource: str, resource_id: str) -> list[TeamUser]:
+        """Team users of every admin whose ``allowed`` list for ``resource`` holds the id."""
+
+
+class MetaRepository(Protocol):
+    """Apps, channels, platforms and archs (FaynoSync's ``apps_meta`` collection)."""
+
+    async def insert(self, meta: Meta) -> None:
+        """Raises :class:`DuplicateKey` when the owner has one of that kind and name."""
+
+    async def get(self, kind: Kind, meta_id: str) -> Meta | None:
+        """The document with this id, if it is of this kind."""
+
+    async def get_by_name(self, kind: Kind, name: str, owner: str) -> Meta | None: ...
+
+    async def list(
+        self, kind: Kind, owner: str, *, ids: list[str] | None = None, limit: int = 100
+    ) -> list[Meta]:
+        """The owner's documents of this kind in insertion order; only ``ids`` when given."""
+
+    async def update(self, meta: Meta) -> None:
+        """Write name, updated_at and the kind's fields; :class:`DuplicateKey` on a taken name."""
+
+    async def delete(self, kind: Kind, meta_id: str) -> bool: ...
+
+
+class VersionRepository(Protocol):
+    """Versions of apps with their artifacts (FaynoSync's ``apps`` collection)."""
+
+    async def insert(self, version: Version) -> None: ...
+
+    async def references(self, kind: Kind, meta_id: str) -> bool:
+        """Whether any version uses the app, channel, platform or arch with this id."""
+
 
 class Store(Protocol):
     name: str
@@ -78,6 +133,12 @@ class Store(Protocol):
 
     @property
     def team_users(self) -> TeamUserRepository: ...
+
+    @property
+    def meta(self) -> MetaRepository: ...
+
+    @property
+    def versions(self) -> VersionRepository: ...
 
     async def migrate(self) -> None:
         """Create what the schema needs (collections, indexes, tables). Idempotent."""

@@ -19,8 +19,22 @@ from typing import Any
 import aiosqlite
 
 from faynosync.core.gotime import from_millis, to_millis
-from faynosync.store.models import Admin, Permissions, TeamUser
-from faynosync.store.protocol import StoreError, translate_errors
+from faynosync.store.models import (
+    NAME_FIELDS,
+    Admin,
+    Kind,
+    Meta,
+    Permissions,
+    TeamUser,
+    Updater,
+    Version,
+)
+from faynosync.store.protocol import (
+    DuplicateKey,
+    StoreError,
+    duplicate_key_message,
+    translate_errors,
+)
 
 # Append-only: each entry moves the schema one version up (PRAGMA user_version).
 MIGRATIONS: list[str] = [
@@ -41,10 +55,58 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX team_users_owner ON team_users (owner);
     """,
+    """
+    CREATE TABLE apps_meta (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('app', 'channel', 'platform', 'arch')),
+        name TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        logo TEXT NOT NULL DEFAULT '',
+        description TEXT NOT NULL DEFAULT '',
+        private INTEGER NOT NULL DEFAULT 0,
+        updaters TEXT,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE UNIQUE INDEX apps_meta_name_owner ON apps_meta (kind, name, owner);
+    CREATE INDEX apps_meta_owner ON apps_meta (kind, owner);
+    CREATE TABLE versions (
+        id TEXT PRIMARY KEY,
+        app_id TEXT NOT NULL,
+        version TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        published INTEGER NOT NULL,
+        critical INTEGER NOT NULL,
+        required_intermediate INTEGER NOT NULL,
+        changelog TEXT NOT NULL,
+        updated_at INTEGER NOT NULL,
+        owner TEXT NOT NULL
+    );
+    CREATE INDEX versions_app ON versions (app_id, version);
+    CREATE INDEX versions_channel ON versions (channel_id);
+    CREATE TABLE artifacts (
+        version_id TEXT NOT NULL REFERENCES versions (id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        link TEXT NOT NULL,
+        platform TEXT NOT NULL,
+        arch TEXT NOT NULL,
+        package TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        PRIMARY KEY (version_id, position)
+    );
+    CREATE INDEX artifacts_platform_arch ON artifacts (platform, arch);
+    CREATE INDEX artifacts_arch ON artifacts (arch);
+    """,
 ]
 
+DATABASE_NAME = "faynosync"
+
+
+def _is_duplicate(exc: Exception) -> bool:
+    return isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc)
+
+
 _translated = translate_errors(
-    duplicate=lambda exc: isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc),
+    duplicate=lambda exc: str(exc) if _is_duplicate(exc) else None,
     driver_errors=(sqlite3.Error, ValueError),
 )
 
@@ -168,6 +230,184 @@ class SqliteTeamUsers:
             to_millis(user.updated_at),
         )
 
+    @_translated
+    async def set_permissions(self, user_id: str, permissions: Permissions) -> None:
+        await self._db.run(
+            "UPDATE team_users SET permissions = ? WHERE id = ?",
+            json.dumps(permissions.to_document()),
+            user_id,
+        )
+
+    @_translated
+    async def list_allowing(self, resource: str, resource_id: str) -> list[TeamUser]:
+        rows = await self._db.all(
+            "SELECT * FROM team_users WHERE EXISTS (SELECT 1 FROM json_each(permissions, ?)"
+            " WHERE value = ?) ORDER BY rowid",
+            f"$.{resource}.allowed",
+            resource_id,
+        )
+        return [self._from(row) for row in rows]
+
+
+def _meta_from(row: sqlite3.Row) -> Meta:
+    updaters = json.loads(row["updaters"]) if row["updaters"] is not None else None
+    return Meta(
+        id=row["id"],
+        kind=Kind(row["kind"]),
+        name=row["name"],
+        owner=row["owner"],
+        updated_at=from_millis(row["updated_at"]),
+        logo=row["logo"],
+        description=row["description"],
+        private=bool(row["private"]),
+        updaters=None if updaters is None else [Updater(**u) for u in updaters],
+    )
+
+
+def _updaters_json(meta: Meta) -> str | None:
+    if meta.updaters is None:
+        return None
+    return json.dumps([{"type": u.type, "default": u.default} for u in meta.updaters])
+
+
+def _duplicate_name(meta: Meta) -> DuplicateKey:
+    field = NAME_FIELDS[meta.kind]
+    return DuplicateKey(
+        duplicate_key_message(
+            DATABASE_NAME,
+            "apps_meta",
+            f"{field}_owner_sort_by_asc_created",
+            {field: meta.name, "owner": meta.owner},
+        )
+    )
+
+
+class SqliteMeta:
+    def __init__(self, db: _Db) -> None:
+        self._db = db
+
+    @_translated
+    async def insert(self, meta: Meta) -> None:
+        try:
+            await self._db.run(
+                "INSERT INTO apps_meta (id, kind, name, owner, logo, description, private,"
+                " updaters, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                meta.id,
+                meta.kind.value,
+                meta.name,
+                meta.owner,
+                meta.logo,
+                meta.description,
+                int(meta.private),
+                _updaters_json(meta),
+                to_millis(meta.updated_at),
+            )
+        except sqlite3.IntegrityError as exc:
+            if _is_duplicate(exc):
+                raise _duplicate_name(meta) from None
+            raise
+
+    @_translated
+    async def get(self, kind: Kind, meta_id: str) -> Meta | None:
+        row = await self._db.one(
+            "SELECT * FROM apps_meta WHERE id = ? AND kind = ?", meta_id, kind.value
+        )
+        return _meta_from(row) if row else None
+
+    @_translated
+    async def get_by_name(self, kind: Kind, name: str, owner: str) -> Meta | None:
+        row = await self._db.one(
+            "SELECT * FROM apps_meta WHERE kind = ? AND name = ? AND owner = ?",
+            kind.value,
+            name,
+            owner,
+        )
+        return _meta_from(row) if row else None
+
+    @_translated
+    async def list(
+        self, kind: Kind, owner: str, *, ids: list[str] | None = None, limit: int = 100
+    ) -> list[Meta]:
+        sql = "SELECT * FROM apps_meta WHERE kind = ? AND owner = ?"
+        params: list[Any] = [kind.value, owner]
+        if ids is not None:
+            sql += " AND id IN (SELECT value FROM json_each(?))"
+            params.append(json.dumps(ids))
+        rows = await self._db.all(sql + " ORDER BY rowid LIMIT ?", *params, limit)
+        return [_meta_from(row) for row in rows]
+
+    @_translated
+    async def update(self, meta: Meta) -> None:
+        try:
+            await self._db.run(
+                "UPDATE apps_meta SET name = ?, logo = ?, description = ?, updaters = ?,"
+                " updated_at = ? WHERE id = ? AND kind = ?",
+                meta.name,
+                meta.logo,
+                meta.description,
+                _updaters_json(meta),
+                to_millis(meta.updated_at),
+                meta.id,
+                meta.kind.value,
+            )
+        except sqlite3.IntegrityError as exc:
+            if _is_duplicate(exc):
+                raise _duplicate_name(meta) from None
+            raise
+
+    @_translated
+    async def delete(self, kind: Kind, meta_id: str) -> bool:
+        changed = await self._db.run(
+            "DELETE FROM apps_meta WHERE id = ? AND kind = ?", meta_id, kind.value
+        )
+        return changed > 0
+
+
+_REFERENCE_QUERIES = {
+    Kind.APP: "SELECT 1 FROM versions WHERE app_id = ? LIMIT 1",
+    Kind.CHANNEL: "SELECT 1 FROM versions WHERE channel_id = ? LIMIT 1",
+    Kind.PLATFORM: "SELECT 1 FROM artifacts WHERE platform = ? LIMIT 1",
+    Kind.ARCH: "SELECT 1 FROM artifacts WHERE arch = ? LIMIT 1",
+}
+
+
+class SqliteVersions:
+    def __init__(self, db: _Db) -> None:
+        self._db = db
+
+    @_translated
+    async def insert(self, version: Version) -> None:
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO versions (id, app_id, version, channel_id, published, critical,"
+                " required_intermediate, changelog, updated_at, owner)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    version.id,
+                    version.app_id,
+                    version.version,
+                    version.channel_id,
+                    int(version.published),
+                    int(version.critical),
+                    int(version.required_intermediate),
+                    json.dumps([vars(c) for c in version.changelog]),
+                    to_millis(version.updated_at),
+                    version.owner,
+                ),
+            )
+            await conn.executemany(
+                "INSERT INTO artifacts (version_id, position, link, platform, arch, package,"
+                " signature) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (version.id, i, a.link, a.platform, a.arch, a.package, a.signature)
+                    for i, a in enumerate(version.artifacts)
+                ],
+            )
+
+    @_translated
+    async def references(self, kind: Kind, meta_id: str) -> bool:
+        return await self._db.one(_REFERENCE_QUERIES[kind], meta_id) is not None
+
 
 class SqliteStore:
     """The store in one SQLite file. Open it with :meth:`open`."""
@@ -178,6 +418,8 @@ class SqliteStore:
         self._db = db
         self.admins = SqliteAdmins(db)
         self.team_users = SqliteTeamUsers(db)
+        self.meta = SqliteMeta(db)
+        self.versions = SqliteVersions(db)
 
     @classmethod
     async def open(cls, path: Path) -> SqliteStore:

@@ -1,0 +1,98 @@
+"""Routes: ``POST /app/create``, ``GET /app/list``, ``POST /app/update``, ``DELETE /app/delete``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from faynosync.apps import service
+from faynosync.auth.permissions import Permission, Resource
+from faynosync.auth.service import Principal
+from faynosync.catalog import service as catalog
+from faynosync.catalog.kinds import APP
+from faynosync.catalog.schemas import list_body
+from faynosync.core import gojson
+from faynosync.deps import StorageDep, StoreDep, Viewer, require
+from faynosync.errors import APIError
+from faynosync.http.inputs import Form, open_form, query_value
+from faynosync.http.responses import GoJSONResponse
+
+router = APIRouter(tags=["apps"], default_response_class=GoJSONResponse)
+
+CanCreate = Annotated[Principal, Depends(require(Permission.CREATE, Resource.APPS))]
+CanEdit = Annotated[Principal, Depends(require(Permission.EDIT, Resource.APPS))]
+CanDelete = Annotated[Principal, Depends(require(Permission.DELETE, Resource.APPS))]
+
+
+def _data(form: Form) -> dict[str, str]:
+    """The ``data`` field: a JSON object whose values are all strings."""
+    text = form.value("data")
+    if not text:
+        raise APIError(400, "No JSON data provided")
+    try:
+        return gojson.string_map(gojson.whole_document(text))
+    except gojson.DecodeError:
+        raise APIError(400, "Invalid JSON data") from None
+
+
+@router.post("/app/create", operation_id="apps-create_app")
+async def create_app(
+    request: Request, store: StoreDep, storage: StorageDep, principal: CanCreate
+) -> Response:
+    async with open_form(request) as form:
+        data = _data(form)
+        name = data.get("app", "")
+        if not name:
+            raise APIError(400, "app is required")
+        logos = form.file_list("file")
+        app_id = await service.create_app(
+            store=store,
+            storage=storage,
+            principal=principal,
+            name=name,
+            description=data.get("description", ""),
+            private=data.get("private") == "true",
+            logo=logos[0] if logos else None,
+        )
+    return GoJSONResponse({APP.created_key: app_id})
+
+
+@router.get("/app/list", operation_id="apps-list_apps")
+async def list_apps(store: StoreDep, viewer: Viewer) -> Response:
+    metas = await catalog.visible(store=store, viewer=viewer, rules=APP)
+    return GoJSONResponse(list_body(APP.list_key, metas))
+
+
+@router.post("/app/update", operation_id="apps-update_app")
+async def update_app(
+    request: Request, store: StoreDep, storage: StorageDep, principal: CanEdit
+) -> Response:
+    async with open_form(request) as form:
+        data = _data(form)
+        raw_id, name = data.get("id", ""), data.get("app", "")
+        if not raw_id:
+            raise APIError(400, "id is required")
+        if not name:
+            raise APIError(400, "app is required")
+        logos = form.file_list("file")
+        await service.update_app(
+            store=store,
+            storage=storage,
+            principal=principal,
+            app_id=catalog.parse_update_id(raw_id),
+            name=name,
+            description=data.get("description", ""),
+            logo=logos[0] if logos else None,
+        )
+    return GoJSONResponse({APP.updated_key: True})
+
+
+@router.delete("/app/delete", operation_id="apps-delete_app")
+async def delete_app(
+    request: Request, store: StoreDep, storage: StorageDep, principal: CanDelete
+) -> Response:
+    app_id = catalog.parse_query_id(query_value(request, "id"))
+    await service.delete_app(store=store, storage=storage, principal=principal, app_id=app_id)
+    return GoJSONResponse({APP.deleted_key: 1})

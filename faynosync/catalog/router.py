@@ -1,0 +1,171 @@
+"""Routes: create, list, update and delete channels, platforms and archs."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from faynosync.auth.permissions import Permission, Resource
+from faynosync.auth.service import Principal
+from faynosync.catalog import platform_updaters, service
+from faynosync.catalog.kinds import ARCH, CHANNEL, PLATFORM, KindRules
+from faynosync.catalog.schemas import (
+    ArchCreate,
+    ArchUpdate,
+    ChannelCreate,
+    ChannelUpdate,
+    PlatformCreate,
+    PlatformUpdate,
+    list_body,
+)
+from faynosync.deps import StoreDep, Viewer, require
+from faynosync.http.inputs import bind_json, query_value
+from faynosync.http.responses import GoJSONResponse
+
+router = APIRouter(tags=["catalog"], default_response_class=GoJSONResponse)
+
+INVALID_BODY = "Invalid request body"
+
+
+def guard(permission: Permission, resource: Resource) -> object:
+    return Depends(require(permission, resource))
+
+
+CanCreateChannel = Annotated[Principal, guard(Permission.CREATE, Resource.CHANNELS)]
+CanEditChannel = Annotated[Principal, guard(Permission.EDIT, Resource.CHANNELS)]
+CanDeleteChannel = Annotated[Principal, guard(Permission.DELETE, Resource.CHANNELS)]
+CanCreatePlatform = Annotated[Principal, guard(Permission.CREATE, Resource.PLATFORMS)]
+CanEditPlatform = Annotated[Principal, guard(Permission.EDIT, Resource.PLATFORMS)]
+CanDeletePlatform = Annotated[Principal, guard(Permission.DELETE, Resource.PLATFORMS)]
+CanCreateArch = Annotated[Principal, guard(Permission.CREATE, Resource.ARCHS)]
+CanEditArch = Annotated[Principal, guard(Permission.EDIT, Resource.ARCHS)]
+CanDeleteArch = Annotated[Principal, guard(Permission.DELETE, Resource.ARCHS)]
+
+
+async def _list(store: StoreDep, viewer: Principal, rules: KindRules) -> Response:
+    metas = await service.visible(store=store, viewer=viewer, rules=rules)
+    return GoJSONResponse(list_body(rules.list_key, metas))
+
+
+async def _delete(
+    request: Request, store: StoreDep, principal: Principal, rules: KindRules
+) -> Response:
+    meta_id = service.parse_query_id(query_value(request, "id"))
+    await service.delete(store=store, principal=principal, rules=rules, meta_id=meta_id)
+    return GoJSONResponse({rules.deleted_key: 1})
+
+
+async def _rename(
+    store: StoreDep, principal: Principal, rules: KindRules, raw_id: str, name: str
+) -> Response:
+    meta_id = service.parse_update_id(raw_id)
+    meta = await service.editable(store=store, principal=principal, rules=rules, meta_id=meta_id)
+    meta.name = name
+    await service.save(store=store, meta=meta)
+    return GoJSONResponse({rules.updated_key: True})
+
+
+# --- channels ---------------------------------------------------------------------------------
+
+
+@router.post("/channel/create", operation_id="catalog-create_channel")
+async def create_channel(
+    request: Request, store: StoreDep, principal: CanCreateChannel
+) -> Response:
+    body = await bind_json(request, ChannelCreate, error=INVALID_BODY)
+    service.check_name(CHANNEL, body.channel)
+    meta_id = await service.create(
+        store=store, principal=principal, rules=CHANNEL, name=body.channel
+    )
+    return GoJSONResponse({CHANNEL.created_key: meta_id})
+
+
+@router.get("/channel/list", operation_id="catalog-list_channels")
+async def list_channels(store: StoreDep, viewer: Viewer) -> Response:
+    return await _list(store, viewer, CHANNEL)
+
+
+@router.delete("/channel/delete", operation_id="catalog-delete_channel")
+async def delete_channel(
+    request: Request, store: StoreDep, principal: CanDeleteChannel
+) -> Response:
+    return await _delete(request, store, principal, CHANNEL)
+
+
+@router.post("/channel/update", operation_id="catalog-update_channel")
+async def update_channel(request: Request, store: StoreDep, principal: CanEditChannel) -> Response:
+    body = await bind_json(request, ChannelUpdate, error=INVALID_BODY)
+    service.check_name(CHANNEL, body.channel)
+    return await _rename(store, principal, CHANNEL, body.id, body.channel)
+
+
+# --- platforms --------------------------------------------------------------------------------
+
+
+@router.post("/platform/create", operation_id="catalog-create_platform")
+async def create_platform(
+    request: Request, store: StoreDep, principal: CanCreatePlatform
+) -> Response:
+    body = await bind_json(request, PlatformCreate, error=INVALID_BODY)
+    service.check_name(PLATFORM, body.platform)
+    updaters = platform_updaters.for_new_platform(body.updaters)
+    meta_id = await service.create(
+        store=store, principal=principal, rules=PLATFORM, name=body.platform, updaters=updaters
+    )
+    return GoJSONResponse({PLATFORM.created_key: meta_id})
+
+
+@router.get("/platform/list", operation_id="catalog-list_platforms")
+async def list_platforms(store: StoreDep, viewer: Viewer) -> Response:
+    return await _list(store, viewer, PLATFORM)
+
+
+@router.delete("/platform/delete", operation_id="catalog-delete_platform")
+async def delete_platform(
+    request: Request, store: StoreDep, principal: CanDeletePlatform
+) -> Response:
+    return await _delete(request, store, principal, PLATFORM)
+
+
+@router.post("/platform/update", operation_id="catalog-update_platform")
+async def update_platform(
+    request: Request, store: StoreDep, principal: CanEditPlatform
+) -> Response:
+    body = await bind_json(request, PlatformUpdate, error=INVALID_BODY)
+    service.check_name(PLATFORM, body.platform)
+    updaters = platform_updaters.validate(body.updaters or [])
+    meta_id = service.parse_update_id(body.id)
+    meta = await service.editable(store=store, principal=principal, rules=PLATFORM, meta_id=meta_id)
+    meta.name, meta.updaters = body.platform, updaters
+    await service.save(store=store, meta=meta)
+    return GoJSONResponse({PLATFORM.updated_key: True})
+
+
+# --- archs ------------------------------------------------------------------------------------
+
+
+@router.post("/arch/create", operation_id="catalog-create_arch")
+async def create_arch(request: Request, store: StoreDep, principal: CanCreateArch) -> Response:
+    body = await bind_json(request, ArchCreate, error=INVALID_BODY)
+    service.check_name(ARCH, body.arch)
+    meta_id = await service.create(store=store, principal=principal, rules=ARCH, name=body.arch)
+    return GoJSONResponse({ARCH.created_key: meta_id})
+
+
+@router.get("/arch/list", operation_id="catalog-list_archs")
+async def list_archs(store: StoreDep, viewer: Viewer) -> Response:
+    return await _list(store, viewer, ARCH)
+
+
+@router.delete("/arch/delete", operation_id="catalog-delete_arch")
+async def delete_arch(request: Request, store: StoreDep, principal: CanDeleteArch) -> Response:
+    return await _delete(request, store, principal, ARCH)
+
+
+@router.post("/arch/update", operation_id="catalog-update_arch")
+async def update_arch(request: Request, store: StoreDep, principal: CanEditArch) -> Response:
+    body = await bind_json(request, ArchUpdate, error=INVALID_BODY)
+    service.check_name(ARCH, body.arch)
+    return await _rename(store, principal, ARCH, body.id, body.arch)

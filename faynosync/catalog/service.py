@@ -1,0 +1,142 @@
+"""Rules shared by apps, channels, platforms and archs: ownership, allowed lists, lifecycle.
+
+Every lookup is scoped to the caller's tenant (the admin, or a team user's admin), and a
+document is only ever found as the kind the route names.
+"""
+
+from __future__ import annotations
+
+from faynosync.auth.service import Principal
+from faynosync.catalog.kinds import KindRules
+from faynosync.core import gotime
+from faynosync.core.ids import InvalidId, new_id, parse_id
+from faynosync.core.names import matches
+from faynosync.errors import APIError
+from faynosync.store import DuplicateKey, Store
+from faynosync.store.models import Meta, Permissions, Updater
+
+
+def check_name(rules: KindRules, name: str) -> None:
+    if rules.name_pattern is not None and not matches(rules.name_pattern, name):
+        raise APIError(400, rules.invalid_name)
+
+
+def parse_update_id(text: str) -> str:
+    """The id of an update body; a malformed one is a 400 ``invalid id format``."""
+    try:
+        return parse_id(text)
+    except InvalidId:
+        raise APIError(400, "invalid id format") from None
+
+
+def parse_query_id(text: str) -> str:
+    """The ``?id=`` of a delete; a malformed one is a 400 carrying Go's parse error."""
+    try:
+        return parse_id(text)
+    except InvalidId as exc:
+        raise APIError(400, str(exc)) from None
+
+
+def _allowed(permissions: Permissions, rules: KindRules) -> list[str]:
+    return getattr(permissions, rules.resource.value).allowed or []
+
+
+async def insert(*, store: Store, principal: Principal, rules: KindRules, meta: Meta) -> str:
+    """Store a new document of the caller's tenant; a team user gets access to it."""
+    try:
+        await store.meta.insert(meta)
+    except DuplicateKey:
+        raise APIError(500, rules.duplicate) from None
+    user = principal.team_user
+    if user is not None:
+        allowed = getattr(user.permissions, rules.resource.value)
+        if meta.id not in (allowed.allowed or []):
+            allowed.allowed = [*(allowed.allowed or []), meta.id]
+            await store.team_users.set_permissions(user.id, user.permissions)
+    return meta.id
+
+
+async def create(
+    *,
+    store: Store,
+    principal: Principal,
+    rules: KindRules,
+    name: str,
+    updaters: list[Updater] | None = None,
+) -> str:
+    """A new channel, platform or arch of the caller's tenant; returns its id."""
+    meta = Meta(
+        id=new_id(),
+        kind=rules.kind,
+        name=name,
+        owner=principal.owner,
+        updated_at=gotime.now(),
+        updaters=updaters,
+    )
+    return await insert(store=store, principal=principal, rules=rules, meta=meta)
+
+
+async def editable(*, store: Store, principal: Principal, rules: KindRules, meta_id: str) -> Meta:
+    """The document the caller may update, or the original's 500 saying why not."""
+    meta = await store.meta.get(rules.kind, meta_id)
+    if meta is None:
+        raise APIError(500, f"{rules.label} not found")
+    if meta.owner != principal.owner:
+        raise APIError(500, f"you don't have permission to update this {rules.label}")
+    if principal.team_user and meta.id not in _allowed(principal.team_user.permissions, rules):
+        raise APIError(
+            500,
+            f"you don't have permission to update this {rules.label} as it's not in your "
+            f"allowed {rules.resource.value} list",
+        )
+    return meta
+
+
+async def save(*, store: Store, meta: Meta) -> None:
+    meta.updated_at = gotime.now()
+    try:
+        await store.meta.update(meta)
+    except DuplicateKey as exc:
+        # The original answers with the database's own duplicate-key text.
+        raise APIError(500, str(exc)) from None
+
+
+async def delete(*, store: Store, principal: Principal, rules: KindRules, meta_id: str) -> Meta:
+    """Delete a document nothing refers to; its id leaves every team user's allowed list."""
+
+    def refused(details: str) -> APIError:
+        return APIError(500, f"failed to delete {rules.label}", details=details)
+
+    meta = await store.meta.get(rules.kind, meta_id)
+    if meta is None:
+        raise refused(f'no document found with ID ObjectID("{meta_id}")')
+    if meta.owner != principal.owner:
+        raise refused(f"you don't have permission to delete this {rules.label}")
+    if principal.team_user and meta.id not in _allowed(principal.team_user.permissions, rules):
+        raise refused(
+            f"you don't have permission to delete this {rules.label} as it's not in your "
+            f"allowed {rules.resource.value} list"
+        )
+    if await store.versions.references(rules.kind, meta.id):
+        raise refused("you can't delete this item because it is related to other items")
+    await store.meta.delete(rules.kind, meta.id)
+    for user in await store.team_users.list_allowing(rules.resource.value, meta.id):
+        allowed = _allowed(user.permissions, rules)
+        allowed.remove(meta.id)  # as the original: only the first occurrence goes
+        await store.team_users.set_permissions(user.id, user.permissions)
+    return meta
+
+
+async def visible(*, store: Store, viewer: Principal, rules: KindRules) -> list[Meta]:
+    """What a list shows: the admin's documents, or those in a team user's allowed list."""
+    if viewer.team_user is None:
+        return await store.meta.list(rules.kind, viewer.owner)
+    ids = []
+    for entry in _allowed(viewer.team_user.permissions, rules):
+        try:
+            ids.append(parse_id(entry))
+        except InvalidId:
+            continue  # lists may hold garbage such as ""
+    if not ids:
+        return []
+    return await store.meta.list(rules.kind, viewer.owner, ids=ids)

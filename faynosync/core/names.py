@@ -1,0 +1,16 @@
+"""The name rules of FaynoSync (Go RE2 patterns, ASCII classes, anchored at both ends)."""
+
+from __future__ import annotations
+
+import re
+
+# Python's `$` also matches before a final newline; fullmatch does not (spec section 0.2.8).
+APP_NAME = re.compile(r"[a-zA-Z0-9\- ]+")
+VERSION = re.compile(r"[0-9.-]+")
+CHANNEL = re.compile(r"[a-zA-Z0-9]*")
+PLATFORM = re.compile(r"[a-zA-Z0-9-]*")
+ARCH = re.compile(r"[a-zA-Z0-9]*")
+
+
+def matches(pattern: re.Pattern[str], text: str) -> bool:
+    return pattern.fullmatch(text) is not None
