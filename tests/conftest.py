@@ -19,10 +19,9 @@ import pytest
 from fastapi import FastAPI
 from pymongo import AsyncMongoClient
 
-from faynosync.app import create_app
 from faynosync.config import Settings
-from tests.support.api import API_KEY, API_URL, JWT_SECRET
-from tests.support.services import mongoeco_python, mongoeco_server, with_database
+from tests.support.api import API_KEY, API_URL, JWT_SECRET, running
+from tests.support.services import mongoeco_python, mongoeco_server, moto_server, with_database
 
 MONGO_SKIP_REASON = (
     "MongoDB tests need Python >= 3.13 with mongoeco[wire] (./scripts/test installs it) "
@@ -51,6 +50,13 @@ def mongo_server_url() -> Iterator[str | None]:
         return
     with mongoeco_server(python) as started:
         yield started
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """``host:port`` of moto's S3 server, started on first use for the rest of the run."""
+    with moto_server() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture(params=["sqlite", "mongo"])
@@ -98,16 +104,6 @@ def settings_factory(tmp_path: Path, mongodb_url: str) -> SettingsFactory:
 @pytest.fixture
 def settings(settings_factory: SettingsFactory) -> Settings:
     return settings_factory()
-
-
-@contextlib.asynccontextmanager
-async def running(settings: Settings) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
-    """The app with its lifespan entered, and an HTTP client speaking to it over ASGI."""
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield app, client
 
 
 ClientFactory = Callable[..., contextlib.AbstractAsyncContextManager[httpx.AsyncClient]]

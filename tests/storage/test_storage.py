@@ -12,7 +12,7 @@ import pytest
 
 from faynosync.storage import InvalidKey, ObjectNotFound, StorageError
 from faynosync.storage.local import LocalStorage
-from tests.storage.conftest import s3_client
+from tests.support.storage import s3_client, s3_endpoint, stored_objects
 
 
 async def read(storage, key, *, private=False, start=0, end=None) -> bytes:
@@ -93,15 +93,10 @@ async def test_a_failed_put_leaves_nothing(storage, storage_settings):
         )
     with pytest.raises(ObjectNotFound):
         await read(storage, "x/partial.bin", private=True)
-    if isinstance(storage, LocalStorage):
-        root = storage_settings.FAYNOSYNC_DATA_DIR / "objects"
-        assert [p for p in root.rglob("*") if p.is_file()] == []
-    else:
-        client = s3_client(
-            storage_settings.S3_API_ENDPOINT.removeprefix("http://") or storage_settings.S3_ENDPOINT
-        )
+    assert stored_objects(storage_settings) == set()
+    if not isinstance(storage, LocalStorage):
+        client = s3_client(s3_endpoint(storage_settings))
         bucket = storage_settings.S3_BUCKET_NAME_PRIVATE
-        assert client.list_objects_v2(Bucket=bucket).get("KeyCount", 0) == 0
         assert client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
 
 
@@ -174,9 +169,7 @@ async def test_public_links(storage, storage_settings, storage_kind):
 async def test_content_types_and_acls(storage, storage_settings, storage_kind):
     await storage.put("a/RELEASES", io.BytesIO(b"r"), private=False, content_type="text/plain")
     await storage.put("a/latest.yml", io.BytesIO(b"y"), private=True, content_type="text/yaml")
-    client = s3_client(
-        storage_settings.S3_API_ENDPOINT.removeprefix("http://") or storage_settings.S3_ENDPOINT
-    )
+    client = s3_client(s3_endpoint(storage_settings))
     public, private = storage_settings.S3_BUCKET_NAME, storage_settings.S3_BUCKET_NAME_PRIVATE
     assert client.head_object(Bucket=public, Key="a/RELEASES")["ContentType"] == "text/plain"
     assert client.head_object(Bucket=private, Key="a/latest.yml")["ContentType"] == "text/yaml"

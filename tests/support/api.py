@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-import httpx
+import contextlib
+from collections.abc import AsyncIterator
 
+import httpx
+from fastapi import FastAPI
+
+from faynosync import app as application
+from faynosync.config import Settings
 from faynosync.core import gojson
 
 JSON_TYPE = "application/json; charset=utf-8"
@@ -50,3 +56,37 @@ async def admin_headers(
     """Sign up an admin and return the Authorization header of its token."""
     await signup(client, username, password)
     return {"Authorization": f"Bearer {await login(client, username, password)}"}
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def create(
+    client: httpx.AsyncClient, headers: dict[str, str], kind: str, name: str, **extra: object
+) -> str:
+    """Create a channel, platform or arch and return its id."""
+    response = await client.post(f"/{kind}/create", json={kind: name, **extra}, headers=headers)
+    assert response.status_code == 200, response.text
+    (value,) = response.json().values()
+    return str(value)
+
+
+async def create_app(
+    client: httpx.AsyncClient, headers: dict[str, str], name: str, **data: str
+) -> str:
+    response = await client.post(
+        "/app/create", files={"data": (None, gojson.dumps({"app": name, **data}))}, headers=headers
+    )
+    assert response.status_code == 200, response.text
+    return str(response.json()["createAppResult.Created"])
+
+
+@contextlib.asynccontextmanager
+async def running(settings: Settings) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    """The app with its lifespan entered, and an HTTP client speaking to it over ASGI."""
+    app = application.create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield app, client
