@@ -37,6 +37,11 @@ def parse_query_id(text: str) -> str:
         raise APIError(400, str(exc)) from None
 
 
+def _without_first(items: list[str], item: str) -> list[str]:
+    index = items.index(item) if item in items else len(items)
+    return items[:index] + items[index + 1 :]
+
+
 def _allowed(permissions: Permissions, rules: KindRules) -> list[str]:
     return getattr(permissions, rules.resource.value).allowed or []
 
@@ -121,8 +126,9 @@ async def delete(*, store: Store, principal: Principal, rules: KindRules, meta_i
         raise refused("you can't delete this item because it is related to other items")
     await store.meta.delete(rules.kind, meta.id)
     for user in await store.team_users.list_allowing(rules.resource.value, meta.id):
-        allowed = _allowed(user.permissions, rules)
-        allowed.remove(meta.id)  # as the original: only the first occurrence goes
+        resource = getattr(user.permissions, rules.resource.value)
+        # As the original: only the first occurrence goes.
+        resource.allowed = _without_first(resource.allowed or [], meta.id) or None
         await store.team_users.set_permissions(user.id, user.permissions)
     return meta
 

@@ -114,3 +114,18 @@ async def test_a_deleted_team_users_token_is_refused_by_the_guard(app, client):
         "/channel/create", json={"channel": "x"}, headers=bearer(create_token("gone", JWT_SECRET))
     )
     assert_error(response, 401, "User not found")
+
+
+async def test_a_deleted_id_leaves_every_allowed_list_once(app, client):
+    admin = await admin_headers(client)
+    arch_id = await create(client, admin, "arch", "amd64")
+    await add_team_user(app, "t1", "p", archs=ResourcePermissions(allowed=[arch_id, "x", arch_id]))
+    await add_team_user(
+        app, "t2", "p", owner="someone-else", archs=ResourcePermissions(allowed=[arch_id])
+    )
+    response = await client.delete(f"/arch/delete?id={arch_id}", headers=admin)
+    assert response.status_code == 200
+    t1 = await app.state.store.team_users.get_by_username("t1")
+    t2 = await app.state.store.team_users.get_by_username("t2")
+    assert t1.permissions.archs.allowed == ["x", arch_id]
+    assert t2.permissions.archs.allowed is None
