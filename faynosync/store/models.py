@@ -160,3 +160,16 @@ class Version:
     changelog: list[ChangelogEntry]
     updated_at: datetime
     owner: str
+
+
+@dataclass
+class VersionFilter:
+    """Which versions a search matches; None means "any"."""
+
+    owner: str
+    app_id: str | None = None
+    channel_id: str | None = None
+    published: bool | None = None
+    critical: bool | None = None
+    platform_id: str | None = None
+    arch_id: str | None = None

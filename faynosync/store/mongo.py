@@ -27,6 +27,7 @@ from faynosync.store.models import (
     TeamUser,
     Updater,
     Version,
+    VersionFilter,
 )
 from faynosync.store.protocol import StoreError, translate_errors
 
@@ -57,6 +58,15 @@ INDEXES: dict[str, list[Document]] = {
         {"name": "index_on_channel_id", "key": [("channel_id", 1)]},
         {"name": "index_on_artifacts_platform", "key": [("artifacts.platform", 1)]},
         {"name": "index_on_artifacts_arch", "key": [("artifacts.arch", 1)]},
+        # Ours (the first one is also FaynoSync's since 2026-09): one document per version,
+        # even for concurrent uploads, and /download's lookup of a key's owner.
+        {
+            "name": "unique_app_version_owner",
+            "key": [("app_id", 1), ("version", 1), ("owner", 1)],
+            "unique": True,
+            "partialFilterExpression": {"app_id": {"$type": "objectId"}},
+        },
+        {"name": "faynosync_artifacts_link", "key": [("artifacts.link", 1)]},
     ],
     "admins": [
         {
@@ -99,7 +109,18 @@ def _duplicate_message(exc: Exception) -> str | None:
     return f"write exception: write errors: [{errmsg}]"
 
 
-_translated = translate_errors(duplicate=_duplicate_message, driver_errors=(PyMongoError,))
+def _describe(exc: Exception) -> str:
+    """The Go driver's text for a command error: ``(CodeName) message``."""
+    if isinstance(exc, OperationFailure) and exc.details:
+        message = str(exc.details.get("errmsg", exc))
+        name = exc.details.get("codeName")
+        return f"({name}) {message}" if name else message
+    return str(exc)
+
+
+_translated = translate_errors(
+    duplicate=_duplicate_message, driver_errors=(PyMongoError,), describe=_describe
+)
 
 
 class MongoAdmins:
@@ -338,6 +359,40 @@ def version_from(doc: Document) -> Version:
     )
 
 
+# The original's ordering (mongod/structs.go): the first four parts through $toInt, descending.
+_PARTS = ("major_v", "minor_v", "patch_v", "build_v")
+ORDERING_STAGES: list[Document] = [
+    {"$addFields": {"versions_arr": {"$split": ["$version", "."]}}},
+    {
+        "$addFields": {
+            name: {"$toInt": {"$arrayElemAt": ["$versions_arr", i]}}
+            for i, name in enumerate(_PARTS)
+        }
+    },
+    {"$sort": {name: -1 for name in _PARTS}},
+]
+
+
+def _version_match(query: VersionFilter) -> Document:
+    match: Document = {"owner": query.owner}
+    if query.app_id is not None:
+        match["app_id"] = _oid(query.app_id)
+    if query.channel_id is not None:
+        match["channel_id"] = _oid(query.channel_id)
+    if query.published is not None:
+        match["published"] = query.published
+    if query.critical is not None:
+        match["critical"] = query.critical
+    element: Document = {}
+    if query.platform_id is not None:
+        element["platform"] = _oid(query.platform_id)
+    if query.arch_id is not None:
+        element["arch"] = _oid(query.arch_id)
+    if element:
+        match["artifacts"] = {"$elemMatch": element}
+    return match
+
+
 class MongoVersions:
     def __init__(self, collection: AsyncCollection[Document]) -> None:
         self._c = collection
@@ -345,6 +400,45 @@ class MongoVersions:
     @_translated
     async def insert(self, version: Version) -> None:
         await self._c.insert_one(version_document(version))
+
+    @_translated
+    async def get(self, version_id: str) -> Version | None:
+        doc = await self._c.find_one({"_id": _oid(version_id)})
+        return version_from(doc) if doc else None
+
+    @_translated
+    async def find(self, app_id: str, version: str, owner: str) -> Version | None:
+        doc = await self._c.find_one({"app_id": _oid(app_id), "version": version, "owner": owner})
+        return version_from(doc) if doc else None
+
+    @_translated
+    async def save(self, version: Version) -> None:
+        doc = version_document(version)
+        fields = ("published", "critical", "required_intermediate", "artifacts", "changelog")
+        changes = {name: doc[name] for name in fields}
+        changes["updated_at"] = version.updated_at
+        await self._c.update_one({"_id": doc["_id"]}, {"$set": changes})
+
+    @_translated
+    async def delete(self, version_id: str) -> bool:
+        result = await self._c.delete_one({"_id": _oid(version_id)})
+        return result.deleted_count > 0
+
+    @_translated
+    async def search(
+        self, query: VersionFilter, *, skip: int, limit: int
+    ) -> tuple[list[Version], int]:
+        match = _version_match(query)
+        total = await self._c.count_documents(match)
+        cursor = await self._c.aggregate(
+            [{"$match": match}, *ORDERING_STAGES, {"$skip": skip}, {"$limit": limit}]
+        )
+        return [version_from(doc) async for doc in cursor], total
+
+    @_translated
+    async def with_private_link(self, link: str) -> Version | None:
+        doc = await self._c.find_one({"artifacts.link": link})
+        return version_from(doc) if doc else None
 
     @_translated
     async def references(self, kind: Kind, meta_id: str) -> bool:

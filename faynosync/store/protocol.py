@@ -11,7 +11,15 @@ from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Any, ParamSpec, Protocol, TypeVar
 
-from faynosync.store.models import Admin, Kind, Meta, Permissions, TeamUser, Version
+from faynosync.store.models import (
+    Admin,
+    Kind,
+    Meta,
+    Permissions,
+    TeamUser,
+    Version,
+    VersionFilter,
+)
 
 
 class StoreError(Exception):
@@ -34,6 +42,7 @@ def translate_errors(
     *,
     duplicate: Callable[[Exception], str | None],
     driver_errors: tuple[type[Exception], ...],
+    describe: Callable[[Exception], str] = str,
 ) -> Callable[[Callable[P, Coroutine[Any, Any, R]]], Callable[P, Coroutine[Any, Any, R]]]:
     """Make a repository method raise the store's errors instead of its driver's.
 
@@ -51,7 +60,7 @@ def translate_errors(
                 message = duplicate(exc)
                 if message is not None:
                     raise DuplicateKey(message) from None
-                raise StoreError(str(exc)) from exc
+                raise StoreError(describe(exc)) from exc
 
         return wrapper
 
@@ -118,7 +127,29 @@ class MetaRepository(Protocol):
 class VersionRepository(Protocol):
     """Versions of apps with their artifacts (FaynoSync's ``apps`` collection)."""
 
-    async def insert(self, version: Version) -> None: ...
+    async def insert(self, version: Version) -> None:
+        """Raises :class:`DuplicateKey` when the owner's app has this version already."""
+
+    async def get(self, version_id: str) -> Version | None: ...
+
+    async def find(self, app_id: str, version: str, owner: str) -> Version | None: ...
+
+    async def save(self, version: Version) -> None:
+        """Write the mutable fields: flags, artifacts, changelog, updated_at."""
+
+    async def delete(self, version_id: str) -> bool: ...
+
+    async def search(
+        self, query: VersionFilter, *, skip: int, limit: int
+    ) -> tuple[list[Version], int]:
+        """One page in the database ordering (highest first) and the number of matches.
+
+        Raises :class:`StoreError` with the database's message when a matched version cannot
+        be ordered (an empty or oversized part, as the original's query fails).
+        """
+
+    async def with_private_link(self, link: str) -> Version | None:
+        """The version holding an artifact with this link."""
 
     async def references(self, kind: Kind, meta_id: str) -> bool:
         """Whether any version uses the app, channel, platform or arch with this id."""

@@ -19,15 +19,19 @@ from typing import Any
 import aiosqlite
 
 from faynosync.core.gotime import from_millis, to_millis
+from faynosync.core.versioning import OrderingError, order_key
 from faynosync.store.models import (
     NAME_FIELDS,
     Admin,
+    Artifact,
+    ChangelogEntry,
     Kind,
     Meta,
     Permissions,
     TeamUser,
     Updater,
     Version,
+    VersionFilter,
 )
 from faynosync.store.protocol import (
     DuplicateKey,
@@ -95,6 +99,18 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX artifacts_platform_arch ON artifacts (platform, arch);
     CREATE INDEX artifacts_arch ON artifacts (arch);
+    """,
+    # The database ordering of versions (core.versioning.order_key), kept with each row.
+    """
+    ALTER TABLE versions ADD COLUMN sort1 INTEGER;
+    ALTER TABLE versions ADD COLUMN sort2 INTEGER;
+    ALTER TABLE versions ADD COLUMN sort3 INTEGER;
+    ALTER TABLE versions ADD COLUMN sort4 INTEGER;
+    ALTER TABLE versions ADD COLUMN sort_error TEXT;
+    CREATE UNIQUE INDEX versions_app_version_owner ON versions (app_id, version, owner);
+    CREATE INDEX versions_order
+        ON versions (app_id, sort1 DESC, sort2 DESC, sort3 DESC, sort4 DESC);
+    CREATE INDEX artifacts_link ON artifacts (link);
     """,
 ]
 
@@ -371,17 +387,105 @@ _REFERENCE_QUERIES = {
 }
 
 
+def _ordering(version: str) -> tuple[int | None, int | None, int | None, int | None, str | None]:
+    """The four sort parts, or their conversion error as the original's database words it."""
+    try:
+        return (*order_key(version), None)
+    except OrderingError as exc:
+        return (None, None, None, None, f"(ConversionFailure) {exc}")
+
+
+def _version_where(query: VersionFilter) -> tuple[str, list[Any]]:
+    clauses: list[str] = ["v.owner = ?"]
+    params: list[Any] = [query.owner]
+    for column, value in (
+        ("v.app_id", query.app_id),
+        ("v.channel_id", query.channel_id),
+        ("v.published", query.published),
+        ("v.critical", query.critical),
+    ):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            params.append(int(value) if isinstance(value, bool) else value)
+    element = [
+        (column, value)
+        for column, value in (("a.platform", query.platform_id), ("a.arch", query.arch_id))
+        if value is not None
+    ]
+    if element:
+        # Both ids on the same artifact, as MongoDB's $elemMatch.
+        conditions = " AND ".join(f"{column} = ?" for column, _ in element)
+        clauses.append(
+            f"EXISTS (SELECT 1 FROM artifacts a WHERE a.version_id = v.id AND {conditions})"
+        )
+        params.extend(value for _, value in element)
+    return " AND ".join(clauses), params
+
+
 class SqliteVersions:
     def __init__(self, db: _Db) -> None:
         self._db = db
+
+    async def _load(self, rows: list[sqlite3.Row]) -> list[Version]:
+        if not rows:
+            return []
+        ids = json.dumps([row["id"] for row in rows])
+        artifacts: dict[str, list[Artifact]] = {row["id"]: [] for row in rows}
+        for a in await self._db.all(
+            "SELECT * FROM artifacts WHERE version_id IN (SELECT value FROM json_each(?))"
+            " ORDER BY version_id, position",
+            ids,
+        ):
+            artifacts[a["version_id"]].append(
+                Artifact(
+                    link=a["link"],
+                    platform=a["platform"],
+                    arch=a["arch"],
+                    package=a["package"],
+                    signature=a["signature"],
+                )
+            )
+        return [
+            Version(
+                id=row["id"],
+                app_id=row["app_id"],
+                version=row["version"],
+                channel_id=row["channel_id"],
+                published=bool(row["published"]),
+                critical=bool(row["critical"]),
+                required_intermediate=bool(row["required_intermediate"]),
+                artifacts=artifacts[row["id"]],
+                changelog=[ChangelogEntry(**c) for c in json.loads(row["changelog"])],
+                updated_at=from_millis(row["updated_at"]),
+                owner=row["owner"],
+            )
+            for row in rows
+        ]
+
+    async def _one(self, sql: str, *params: Any) -> Version | None:
+        row = await self._db.one(sql, *params)
+        return (await self._load([row]))[0] if row else None
+
+    @staticmethod
+    async def _write_artifacts(conn: aiosqlite.Connection, version: Version) -> None:
+        await conn.execute("DELETE FROM artifacts WHERE version_id = ?", (version.id,))
+        await conn.executemany(
+            "INSERT INTO artifacts (version_id, position, link, platform, arch, package,"
+            " signature) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (version.id, i, a.link, a.platform, a.arch, a.package, a.signature)
+                for i, a in enumerate(version.artifacts)
+            ],
+        )
 
     @_translated
     async def insert(self, version: Version) -> None:
         async with self._db.transaction() as conn:
             await conn.execute(
                 "INSERT INTO versions (id, app_id, version, channel_id, published, critical,"
-                " required_intermediate, changelog, updated_at, owner)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " required_intermediate, changelog, updated_at, owner,"
+                " sort1, sort2, sort3, sort4, sort_error)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     version.id,
                     version.app_id,
@@ -393,16 +497,73 @@ class SqliteVersions:
                     json.dumps([vars(c) for c in version.changelog]),
                     to_millis(version.updated_at),
                     version.owner,
+                    *_ordering(version.version),
                 ),
             )
-            await conn.executemany(
-                "INSERT INTO artifacts (version_id, position, link, platform, arch, package,"
-                " signature) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (version.id, i, a.link, a.platform, a.arch, a.package, a.signature)
-                    for i, a in enumerate(version.artifacts)
-                ],
+            await self._write_artifacts(conn, version)
+
+    @_translated
+    async def get(self, version_id: str) -> Version | None:
+        return await self._one("SELECT * FROM versions WHERE id = ?", version_id)
+
+    @_translated
+    async def find(self, app_id: str, version: str, owner: str) -> Version | None:
+        return await self._one(
+            "SELECT * FROM versions WHERE app_id = ? AND version = ? AND owner = ?",
+            app_id,
+            version,
+            owner,
+        )
+
+    @_translated
+    async def save(self, version: Version) -> None:
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE versions SET published = ?, critical = ?, required_intermediate = ?,"
+                " changelog = ?, updated_at = ? WHERE id = ?",
+                (
+                    int(version.published),
+                    int(version.critical),
+                    int(version.required_intermediate),
+                    json.dumps([vars(c) for c in version.changelog]),
+                    to_millis(version.updated_at),
+                    version.id,
+                ),
             )
+            await self._write_artifacts(conn, version)
+
+    @_translated
+    async def delete(self, version_id: str) -> bool:
+        return await self._db.run("DELETE FROM versions WHERE id = ?", version_id) > 0
+
+    @_translated
+    async def search(
+        self, query: VersionFilter, *, skip: int, limit: int
+    ) -> tuple[list[Version], int]:
+        where, params = _version_where(query)
+        failed = await self._db.one(
+            f"SELECT sort_error FROM versions v WHERE {where} AND sort_error IS NOT NULL LIMIT 1",
+            *params,
+        )
+        if failed is not None:
+            raise StoreError(failed["sort_error"])
+        count = await self._db.one(f"SELECT count(*) FROM versions v WHERE {where}", *params)
+        rows = await self._db.all(
+            f"SELECT * FROM versions v WHERE {where}"
+            " ORDER BY sort1 DESC, sort2 DESC, sort3 DESC, sort4 DESC, rowid LIMIT ? OFFSET ?",
+            *params,
+            limit,
+            skip,
+        )
+        return await self._load(rows), int(count[0]) if count else 0
+
+    @_translated
+    async def with_private_link(self, link: str) -> Version | None:
+        return await self._one(
+            "SELECT * FROM versions WHERE id = (SELECT version_id FROM artifacts WHERE link = ?"
+            " LIMIT 1)",
+            link,
+        )
 
     @_translated
     async def references(self, kind: Kind, meta_id: str) -> bool:

@@ -7,18 +7,10 @@ from datetime import UTC, datetime
 import pytest
 
 from faynosync.core.ids import new_id
-from faynosync.store import DuplicateKey, open_store
+from faynosync.store import DuplicateKey
 from faynosync.store.models import Admin, AppPermissions, Permissions, ResourcePermissions, TeamUser
 
 WHEN = datetime(2024, 8, 3, 11, 46, 42, 361000, tzinfo=UTC)
-
-
-@pytest.fixture
-async def store(settings):
-    store = await open_store(settings)
-    await store.migrate()
-    yield store
-    await store.close()
 
 
 def admin(username="admin", password="$2a$10$hash") -> Admin:

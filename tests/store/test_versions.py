@@ -1,0 +1,162 @@
+"""The versions repository on both backends: CRUD, the database ordering, search filters."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from faynosync.core.ids import ZERO_ID, new_id
+from faynosync.core.versioning import OrderingError, order_key
+from faynosync.store import DuplicateKey, StoreError
+from faynosync.store.models import Artifact, ChangelogEntry, Version, VersionFilter
+
+WHEN = datetime(2024, 8, 3, 11, 46, 42, 361000, tzinfo=UTC)
+APP = new_id()
+P1, P2, A1, A2, CH = (new_id() for _ in range(5))
+
+
+def version(
+    v: str,
+    *,
+    app_id=APP,
+    owner="admin",
+    channel=ZERO_ID,
+    published=True,
+    critical=False,
+    artifacts=None,
+) -> Version:
+    return Version(
+        id=new_id(),
+        app_id=app_id,
+        version=v,
+        channel_id=channel,
+        published=published,
+        critical=critical,
+        required_intermediate=False,
+        artifacts=artifacts
+        if artifacts is not None
+        else [Artifact(link=f"link-{v}", platform=P1, arch=A1, package=".dmg", signature="s")],
+        changelog=[ChangelogEntry(version=v, changes="### Changelog", date="2024-08-03")],
+        updated_at=WHEN,
+        owner=owner,
+    )
+
+
+async def test_insert_find_save_delete(store):
+    first = version("1.2.3")
+    await store.versions.insert(first)
+    assert await store.versions.get(first.id) == first
+    assert await store.versions.find(APP, "1.2.3", "admin") == first
+    assert await store.versions.find(APP, "1.2.3", "other") is None
+    first.artifacts.append(Artifact(link="l2", platform=ZERO_ID, arch=ZERO_ID, package=""))
+    first.published, first.critical = False, True
+    first.changelog[0].changes = "new"
+    await store.versions.save(first)
+    assert await store.versions.get(first.id) == first
+    assert await store.versions.with_private_link("l2") == first
+    assert await store.versions.with_private_link("nope") is None
+    assert await store.versions.delete(first.id)
+    assert not await store.versions.delete(first.id)
+    assert await store.versions.get(first.id) is None
+
+
+async def test_one_document_per_app_version_and_owner(store):
+    await store.versions.insert(version("1.0.0"))
+    with pytest.raises(DuplicateKey):
+        await store.versions.insert(version("1.0.0"))
+    await store.versions.insert(version("1.0.0", owner="other"))
+    await store.versions.insert(version("1.0.0", app_id=new_id()))
+
+
+async def test_search_orders_by_the_first_four_numeric_parts(store):
+    # Database ordering: numeric, a missing part below any number, parts past 4 ignored.
+    order = ["10.0", "2.0.0.1", "2.0.0.0", "2.0.0", "2.0", "1.10.0", "1.9.9", "01.2"]
+    for v in ["1.9.9", "2.0", "1.10.0", "2.0.0.1", "10.0", "2.0.0", "01.2", "2.0.0.0"]:
+        await store.versions.insert(version(v))
+    items, total = await store.versions.search(
+        VersionFilter(owner="admin", app_id=APP), skip=0, limit=100
+    )
+    assert [i.version for i in items] == order
+    assert total == 8
+    page, total = await store.versions.search(
+        VersionFilter(owner="admin", app_id=APP), skip=3, limit=2
+    )
+    assert [i.version for i in page] == order[3:5]
+    assert total == 8
+    page, _ = await store.versions.search(
+        VersionFilter(owner="admin", app_id=APP), skip=100, limit=9
+    )
+    assert page == []
+
+
+async def test_search_filters(store):
+    a = version("1.0.0", published=False)
+    b = version("2.0.0", critical=True, channel=CH)
+    c = version(
+        "3.0.0",
+        artifacts=[
+            Artifact(link="x", platform=P1, arch=A2, package=".exe"),
+            Artifact(link="y", platform=P2, arch=A1, package=".exe"),
+        ],
+    )
+    d = version("4.0.0", app_id=new_id())
+    for v in (a, b, c, d):
+        await store.versions.insert(v)
+
+    async def found(**filters) -> list[str]:
+        items, total = await store.versions.search(
+            VersionFilter(owner="admin", app_id=APP, **filters), skip=0, limit=10
+        )
+        assert total == len(items)
+        return [i.version for i in items]
+
+    assert await found() == ["3.0.0", "2.0.0", "1.0.0"]
+    assert await found(published=False) == ["1.0.0"]
+    assert await found(published=True, critical=True) == ["2.0.0"]
+    assert await found(channel_id=CH) == ["2.0.0"]
+    assert await found(platform_id=P1) == ["3.0.0", "2.0.0", "1.0.0"]
+    assert await found(platform_id=P2) == ["3.0.0"]
+    # Platform and arch must be on the same artifact.
+    assert await found(platform_id=P2, arch_id=A2) == []
+    assert await found(platform_id=P1, arch_id=A2) == ["3.0.0"]
+    assert await found(arch_id=A2) == ["3.0.0"]
+    items, _ = await store.versions.search(VersionFilter(owner="admin"), skip=0, limit=10)
+    assert [i.version for i in items] == ["4.0.0", "3.0.0", "2.0.0", "1.0.0"]
+
+
+CONVERT = "(ConversionFailure) Failed to parse number '{}' in $convert with no onError value: {}"
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ("1..2", CONVERT.format("", "No digits")),
+        ("1.2147483648", CONVERT.format("2147483648", "Overflow")),
+    ],
+)
+async def test_an_unorderable_version_fails_the_search(store, backend, bad, message):
+    await store.versions.insert(version("1.0.0"))
+    await store.versions.insert(version(bad))
+    with pytest.raises(StoreError) as error:
+        await store.versions.search(VersionFilter(owner="admin", app_id=APP), skip=0, limit=10)
+    if backend == "sqlite":
+        assert str(error.value) == message
+    else:  # the database's own words
+        assert str(error.value).startswith("(ConversionFailure) ")
+    # Not when it is not among the matched versions.
+    items, _ = await store.versions.search(
+        VersionFilter(owner="admin", app_id=APP, critical=True), skip=0, limit=10
+    )
+    assert items == []
+
+
+def test_order_keys():
+    assert order_key("1.2.3") == (1, 2, 3, None)
+    assert order_key("1.2.3.4.5") == (1, 2, 3, 4)
+    assert order_key("007") == (7, None, None, None)
+    assert order_key("2147483647") == (2147483647, None, None, None)
+    for bad in ("", "1.", ".1", "1..2", "2147483648", "1.x"):
+        with pytest.raises(OrderingError):
+            order_key(bad)
+    assert order_key("1.2.3.4.") == (1, 2, 3, 4)  # the empty fifth part is never converted
