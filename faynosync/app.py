@@ -46,6 +46,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             storage = await open_storage(
                 settings, stack, signing_key=derive_key(secret, "faynosync object links")
             )
+            staging = settings.FAYNOSYNC_DATA_DIR / "tmp"
+            staging.mkdir(parents=True, exist_ok=True)
+            app.state.staging = staging
             app.state.jwt_secret = secret
             app.state.store = store
             app.state.storage = storage

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -37,7 +38,14 @@ def get_secret(request: Request) -> str:
     return secret
 
 
+def get_staging(request: Request) -> Path:
+    """Where uploads are staged: inside the data dir, so the local store can rename them."""
+    staging: Path = request.app.state.staging
+    return staging
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+StagingDep = Annotated[Path, Depends(get_staging)]
 StoreDep = Annotated[Store, Depends(get_store)]
 StorageDep = Annotated[ObjectStorage, Depends(get_storage)]
 SecretDep = Annotated[str, Depends(get_secret)]

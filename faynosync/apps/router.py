@@ -14,7 +14,7 @@ from faynosync.catalog import service as catalog
 from faynosync.catalog.kinds import APP
 from faynosync.catalog.schemas import list_body
 from faynosync.core import gojson
-from faynosync.deps import StorageDep, StoreDep, Viewer, require
+from faynosync.deps import StagingDep, StorageDep, StoreDep, Viewer, require
 from faynosync.errors import APIError
 from faynosync.http.inputs import Form, open_form, query_value
 from faynosync.http.responses import GoJSONResponse
@@ -39,9 +39,13 @@ def _data(form: Form) -> dict[str, str]:
 
 @router.post("/app/create", operation_id="apps-create_app")
 async def create_app(
-    request: Request, store: StoreDep, storage: StorageDep, principal: CanCreate
+    request: Request,
+    store: StoreDep,
+    storage: StorageDep,
+    staging: StagingDep,
+    principal: CanCreate,
 ) -> Response:
-    async with open_form(request) as form:
+    async with open_form(request, staging) as form:
         data = _data(form)
         name = data.get("app", "")
         if not name:
@@ -67,9 +71,13 @@ async def list_apps(store: StoreDep, viewer: Viewer) -> Response:
 
 @router.post("/app/update", operation_id="apps-update_app")
 async def update_app(
-    request: Request, store: StoreDep, storage: StorageDep, principal: CanEdit
+    request: Request,
+    store: StoreDep,
+    storage: StorageDep,
+    staging: StagingDep,
+    principal: CanEdit,
 ) -> Response:
-    async with open_form(request) as form:
+    async with open_form(request, staging) as form:
         data = _data(form)
         raw_id, name = data.get("id", ""), data.get("app", "")
         if not raw_id:

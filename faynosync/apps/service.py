@@ -44,8 +44,8 @@ async def _store_logo(
     except InvalidKey:
         raise APIError(400, "the app name cannot be used in a storage key") from None
     try:
-        await storage.put(
-            key, logo.file, private=False, content_type=content_type_for(logo.filename)
+        await storage.put_file(
+            key, logo.path, private=False, content_type=content_type_for(logo.filename)
         )
     except StorageError:
         log.exception("logo upload failed: %s", key)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import BinaryIO, TypeVar
+from urllib.parse import parse_qsl
 
-from starlette.datastructures import UploadFile
-from starlette.exceptions import HTTPException as StarletteHTTPException
+from python_multipart.exceptions import MultipartParseError
+from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
 from faynosync.core import gojson
@@ -58,10 +62,11 @@ def go_base(filename: str) -> str:
 
 @dataclass
 class FormFile:
-    """An uploaded file part: the base name of its filename and its (spooled) content."""
+    """An uploaded file part, staged on disk: the base name of its filename, path and size."""
 
     filename: str
-    file: BinaryIO
+    path: Path
+    size: int
 
 
 @dataclass
@@ -80,33 +85,114 @@ class Form:
 
 
 MAX_FORM_FIELD = 1024 * 1024
+WRITE_BUFFER = 1024 * 1024
+
+
+class _MultipartReader:
+    """Feeds python-multipart's streaming parser; files go straight to staging files."""
+
+    def __init__(self, boundary: bytes, staging: Path, form: Form) -> None:
+        self._staging = staging
+        self._form = form
+        self._header_field = bytearray()
+        self._header_value = bytearray()
+        self._headers: dict[bytes, bytes] = {}
+        self._name = ""
+        self._field: bytearray | None = None
+        self._file: BinaryIO | None = None
+        self._file_part: FormFile | None = None
+        self.staged: list[Path] = []
+        self.parser = MultipartParser(
+            boundary,
+            {
+                "on_part_begin": self._part_begin,
+                "on_header_field": self._header_field_data,
+                "on_header_value": self._header_value_data,
+                "on_header_end": self._header_end,
+                "on_headers_finished": self._headers_finished,
+                "on_part_data": self._part_data,
+                "on_part_end": self._part_end,
+            },
+        )
+
+    def _part_begin(self) -> None:
+        self._headers = {}
+
+    def _header_field_data(self, data: bytes, start: int, end: int) -> None:
+        self._header_field += data[start:end]
+
+    def _header_value_data(self, data: bytes, start: int, end: int) -> None:
+        self._header_value += data[start:end]
+
+    def _header_end(self) -> None:
+        self._headers[bytes(self._header_field).lower()] = bytes(self._header_value)
+        self._header_field.clear()
+        self._header_value.clear()
+
+    def _headers_finished(self) -> None:
+        _, options = parse_options_header(self._headers.get(b"content-disposition", b""))
+        self._name = options.get(b"name", b"").decode("utf-8", errors="replace")
+        filename = options.get(b"filename", b"").decode("utf-8", errors="replace")
+        if filename:
+            fd, name = tempfile.mkstemp(dir=self._staging, prefix=".part-")
+            path = Path(name)
+            self.staged.append(path)
+            self._file = os.fdopen(fd, "wb", buffering=WRITE_BUFFER)
+            self._file_part = FormFile(filename=go_base(filename), path=path, size=0)
+        else:
+            self._field = bytearray()
+
+    def _part_data(self, data: bytes, start: int, end: int) -> None:
+        if self._file is not None and self._file_part is not None:
+            self._file.write(memoryview(data)[start:end])
+            self._file_part.size += end - start
+        elif self._field is not None:
+            self._field += memoryview(data)[start:end]
+            if len(self._field) > MAX_FORM_FIELD:
+                raise APIError(413, f"form field {self._name} larger than {MAX_FORM_FIELD} bytes")
+
+    def _part_end(self) -> None:
+        if self._file is not None and self._file_part is not None:
+            self._file.close()
+            self._form.files.setdefault(self._name, []).append(self._file_part)
+        elif self._field is not None:
+            text = self._field.decode("utf-8", errors="replace")
+            self._form.fields.setdefault(self._name, []).append(text)
+        self._file, self._file_part, self._field = None, None, None
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
 
 
 @contextlib.asynccontextmanager
-async def open_form(request: Request) -> AsyncIterator[Form]:
+async def open_form(request: Request, staging: Path) -> AsyncIterator[Form]:
     """The request's multipart or urlencoded form, with Go's idea of fields and files.
 
-    A part is a file only when its filename is not empty; a file part without one is a plain
-    field. Anything unreadable gives an empty form, as Go's ``PostForm`` then sees no fields.
-    Uploaded files are closed (and their temporary files removed) on leaving the block.
+    File parts stream to staging files under ``staging`` (never whole in memory); a part is
+    a file only when its filename is not empty. An unreadable body gives an empty form, as
+    Go's ``PostForm`` then sees no fields. Staged files are removed on leaving the block
+    (a caller may move them away first).
     """
-    content_type = request.headers.get("content-type", "")
-    result = Form(multipart=content_type.lower().startswith("multipart/form-data"))
+    media_type, options = parse_options_header(request.headers.get("content-type", ""))
+    form = Form(multipart=media_type == b"multipart/form-data")
+    reader: _MultipartReader | None = None
     try:
-        form = await request.form(max_part_size=MAX_FORM_FIELD)
-    except (StarletteHTTPException, ValueError, KeyError):
-        yield result
-        return
-    try:
-        for name, item in form.multi_items():
-            if isinstance(item, UploadFile) and item.filename:
-                upload = FormFile(filename=go_base(item.filename), file=item.file)
-                result.files.setdefault(name, []).append(upload)
-            elif isinstance(item, UploadFile):
-                text = item.file.read(MAX_FORM_FIELD).decode("utf-8", errors="replace")
-                result.fields.setdefault(name, []).append(text)
-            else:
-                result.fields.setdefault(name, []).append(item)
-        yield result
+        if form.multipart and options.get(b"boundary"):
+            reader = _MultipartReader(options[b"boundary"], staging, form)
+            try:
+                async for chunk in request.stream():
+                    reader.parser.write(chunk)
+                reader.parser.finalize()
+            except MultipartParseError:
+                form = Form(multipart=True)
+        elif media_type == b"application/x-www-form-urlencoded":
+            body = (await read_limited(request)).decode("utf-8", errors="replace")
+            for name, value in parse_qsl(body, keep_blank_values=True):
+                form.fields.setdefault(name, []).append(value)
+        yield form
     finally:
-        await form.close()
+        if reader is not None:
+            reader.close()
+            for path in reader.staged:
+                path.unlink(missing_ok=True)

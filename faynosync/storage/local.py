@@ -7,6 +7,7 @@ links signed with HMAC-SHA256 that expire, the local analogue of an S3 presigned
 from __future__ import annotations
 
 import asyncio
+import errno
 import hashlib
 import hmac
 import os
@@ -58,6 +59,15 @@ class LocalStorage:
         target = self.path_for(key, private=private)
         try:
             await asyncio.to_thread(_write_atomically, target, source)
+        except OSError as exc:
+            raise StorageError(f"cannot store {key}: {exc.strerror or exc}") from exc
+
+    async def put_file(
+        self, key: str, path: Path, *, private: bool, content_type: str | None = None
+    ) -> None:
+        target = self.path_for(key, private=private)
+        try:
+            await asyncio.to_thread(_move, path, target)
         except OSError as exc:
             raise StorageError(f"cannot store {key}: {exc.strerror or exc}") from exc
 
@@ -135,6 +145,18 @@ def _write_atomically(target: Path, source: BinaryIO) -> None:
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
+
+
+def _move(source: Path, target: Path) -> None:
+    """A rename when source and target share a file system (uploads staged in the data dir)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.replace(source, target)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        with source.open("rb") as handle:
+            _write_atomically(target, handle)
 
 
 def _remove(path: Path, bucket_root: Path) -> None:

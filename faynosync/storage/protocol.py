@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import BinaryIO, Protocol
 
 PRESIGN_SECONDS = 15 * 60
@@ -28,6 +29,11 @@ class ObjectStorage(Protocol):
 
         Either the whole object is stored or nothing is.
         """
+
+    async def put_file(
+        self, key: str, path: Path, *, private: bool, content_type: str | None = None
+    ) -> None:
+        """Store the file at ``path`` (a staged upload, which may be moved away) under ``key``."""
 
     def get(
         self, key: str, *, private: bool, start: int = 0, end: int | None = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import quote, unquote
 
@@ -140,6 +141,12 @@ class S3Storage:
         except (BotoCoreError, ClientError) as exc:
             raise StorageError(f"cannot store {key}: {exc}") from exc
 
+    async def put_file(
+        self, key: str, path: Path, *, private: bool, content_type: str | None = None
+    ) -> None:
+        with path.open("rb") as handle:
+            await self.put(key, handle, private=private, content_type=content_type)
+
     async def get(
         self, key: str, *, private: bool, start: int = 0, end: int | None = None
     ) -> AsyncIterator[bytes]:
@@ -196,6 +203,11 @@ class UnsupportedStorage:
 
     async def put(
         self, key: str, source: BinaryIO, *, private: bool, content_type: str | None = None
+    ) -> None:
+        raise self._fail()
+
+    async def put_file(
+        self, key: str, path: Path, *, private: bool, content_type: str | None = None
     ) -> None:
         raise self._fail()
 
