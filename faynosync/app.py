@@ -16,10 +16,12 @@ from faynosync.config import Settings
 from faynosync.core.security import derive_key, load_or_create_secret
 from faynosync.errors import install_error_handlers
 from faynosync.http.middleware import GinFront
+from faynosync.notify.slack import SlackNotifier
 from faynosync.storage import open_storage
 from faynosync.storage import router as storage_router
 from faynosync.store import open_store
 from faynosync.system import router as system_router
+from faynosync.versions import router as versions_router
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.jwt_secret = secret
             app.state.store = store
             app.state.storage = storage
+            app.state.slack = SlackNotifier(settings, store) if settings.SLACK_ENABLE else None
+            if app.state.slack is not None:
+                stack.push_async_callback(app.state.slack.close)
             yield
 
     app = FastAPI(
@@ -66,7 +71,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Spec section 3.1 order; the hot update-check routes come first.
     app.include_router(system_router.router)
     app.include_router(auth_router.public)
+    if settings.private_downloads_public:
+        app.include_router(versions_router.public_download)
+    else:
+        app.include_router(versions_router.guarded_download)
     app.include_router(auth_router.protected)
+    app.include_router(versions_router.router)
     app.include_router(catalog_router.router)
     app.include_router(apps_router.router)
     app.include_router(storage_router.router)

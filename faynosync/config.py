@@ -74,6 +74,7 @@ class Settings(BaseSettings):
     AWS_RESPONSE_CHECKSUM_VALIDATION: str = "when_required"
 
     # Ours.
+    SLACK_API_URL: str = "https://slack.com/api"
     FAYNOSYNC_DATA_DIR: Path = Path("data")
     FAYNOSYNC_LOG_LEVEL: str = "info"
 

@@ -20,14 +20,9 @@ from faynosync.storage import InvalidKey, ObjectStorage, StorageError
 from faynosync.storage.keys import check_key, content_type_for
 from faynosync.store import Store
 from faynosync.store.models import Meta
+from faynosync.versions.layout import extension
 
 log = logging.getLogger(__name__)
-
-
-def extension(filename: str) -> str:
-    """From the last dot on, case kept (``app.tar.gz`` -> ``.gz``, ``LICENSE`` -> "")."""
-    dot = filename.rfind(".")
-    return filename[dot:] if dot >= 0 else ""
 
 
 def logo_key(app_name: str, username: str, filename: str) -> str:

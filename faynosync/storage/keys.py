@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from faynosync.storage.protocol import InvalidKey
 
@@ -27,6 +27,13 @@ def path_escape(text: str) -> str:
 def private_link(api_url: str, key: str) -> str:
     """The link FaynoSync stores for an artifact of a private app."""
     return f"{api_url}/download?key={path_escape(key)}"
+
+
+def key_from_private_link(link: str) -> str | None:
+    """The key of a private link, whatever API_URL was when it was made (decoded once, so
+    that ``+`` and ``%`` in keys survive)."""
+    _, found, escaped = link.partition("/download?key=")
+    return unquote(escaped) if found and escaped else None
 
 
 def content_type_for(filename: str) -> str | None:

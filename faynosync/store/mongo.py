@@ -299,6 +299,16 @@ _REFERENCE_FIELDS = {
 }
 
 
+def _artifact_document(artifact: Artifact) -> Document:
+    return {
+        "link": artifact.link,
+        "platform": _oid(artifact.platform),
+        "arch": _oid(artifact.arch),
+        "package": artifact.package,
+        "signature": artifact.signature,
+    }
+
+
 def version_document(version: Version) -> Document:
     """A version as FaynoSync stores it in ``apps``."""
     return {
@@ -309,16 +319,7 @@ def version_document(version: Version) -> Document:
         "published": version.published,
         "critical": version.critical,
         "required_intermediate": version.required_intermediate,
-        "artifacts": [
-            {
-                "link": a.link,
-                "platform": _oid(a.platform),
-                "arch": _oid(a.arch),
-                "package": a.package,
-                "signature": a.signature,
-            }
-            for a in version.artifacts
-        ],
+        "artifacts": [_artifact_document(a) for a in version.artifacts],
         "changelog": [
             {"version": c.version, "changes": c.changes, "date": c.date} for c in version.changelog
         ],
@@ -410,6 +411,22 @@ class MongoVersions:
     async def find(self, app_id: str, version: str, owner: str) -> Version | None:
         doc = await self._c.find_one({"app_id": _oid(app_id), "version": version, "owner": owner})
         return version_from(doc) if doc else None
+
+    @_translated
+    async def append_artifacts(
+        self, version_id: str, artifacts: list[Artifact], updated_at: datetime
+    ) -> bool:
+        taken = [
+            {"artifacts": {"$elemMatch": {"package": a.package, "platform": p, "arch": r}}}
+            for a in artifacts
+            for p, r in [(_oid(a.platform), _oid(a.arch))]
+        ]
+        pushed = [_artifact_document(a) for a in artifacts]
+        result = await self._c.update_one(
+            {"_id": _oid(version_id), "$nor": taken},
+            {"$push": {"artifacts": {"$each": pushed}}, "$set": {"updated_at": updated_at}},
+        )
+        return result.modified_count > 0
 
     @_translated
     async def save(self, version: Version) -> None:

@@ -13,6 +13,7 @@ from typing import Any, ParamSpec, Protocol, TypeVar
 
 from faynosync.store.models import (
     Admin,
+    Artifact,
     Kind,
     Meta,
     Permissions,
@@ -133,6 +134,12 @@ class VersionRepository(Protocol):
     async def get(self, version_id: str) -> Version | None: ...
 
     async def find(self, app_id: str, version: str, owner: str) -> Version | None: ...
+
+    async def append_artifacts(
+        self, version_id: str, artifacts: list[Artifact], updated_at: datetime
+    ) -> bool:
+        """Append atomically unless the version has an artifact with the same extension,
+        platform and arch as one of them (then nothing changes and the answer is False)."""
 
     async def save(self, version: Version) -> None:
         """Write the mutable fields: flags, artifacts, changelog, updated_at."""

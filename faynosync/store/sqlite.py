@@ -516,6 +516,41 @@ class SqliteVersions:
         )
 
     @_translated
+    async def append_artifacts(
+        self, version_id: str, artifacts: list[Artifact], updated_at: datetime
+    ) -> bool:
+        async with self._db.transaction() as conn:
+            for a in artifacts:
+                async with conn.execute(
+                    "SELECT 1 FROM artifacts WHERE version_id = ? AND package = ?"
+                    " AND platform = ? AND arch = ?",
+                    (version_id, a.package, a.platform, a.arch),
+                ) as cursor:
+                    if await cursor.fetchone() is not None:
+                        return False
+            async with conn.execute(
+                "SELECT coalesce(max(position) + 1, 0) FROM artifacts WHERE version_id = ?",
+                (version_id,),
+            ) as cursor:
+                row = await cursor.fetchone()
+            start = int(row[0]) if row else 0
+            changed = await conn.execute(
+                "UPDATE versions SET updated_at = ? WHERE id = ?",
+                (to_millis(updated_at), version_id),
+            )
+            if changed.rowcount == 0:
+                return False
+            await conn.executemany(
+                "INSERT INTO artifacts (version_id, position, link, platform, arch, package,"
+                " signature) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (version_id, start + i, a.link, a.platform, a.arch, a.package, a.signature)
+                    for i, a in enumerate(artifacts)
+                ],
+            )
+        return True
+
+    @_translated
     async def save(self, version: Version) -> None:
         async with self._db.transaction() as conn:
             await conn.execute(

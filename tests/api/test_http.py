@@ -19,7 +19,6 @@ def token_headers(username: str = "admin") -> dict[str, str]:
     ("method", "path"),
     [
         ("GET", "/nothing"),
-        ("GET", "/"),  # the deprecated "get all apps", not routed by v1.4.6
         ("GET", "/login"),  # known path, wrong method
         ("DELETE", "/whoami"),
         ("HEAD", "/health"),  # HEAD is not GET

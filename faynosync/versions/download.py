@@ -1,0 +1,42 @@
+"""``GET /download``: a short-lived link to an object of the private bucket (spec 5.5)."""
+
+from __future__ import annotations
+
+from faynosync.auth.service import Principal
+from faynosync.config import Settings
+from faynosync.errors import APIError
+from faynosync.storage import InvalidKey, ObjectStorage, StorageError
+from faynosync.storage.keys import check_key, private_link
+from faynosync.store import Store
+
+FAILED = "Failed to generate pre-signed URL"
+
+
+async def presigned_url(
+    *,
+    store: Store,
+    storage: ObjectStorage,
+    settings: Settings,
+    key: str,
+    principal: Principal | None,
+) -> str:
+    """Sign ``key`` for 15 minutes.
+
+    With a caller (downloads need a token), the key must be an artifact of the caller's
+    tenant, and a team user must have its app in its allowed list; the original signs any key.
+    """
+    try:
+        check_key(key)
+    except InvalidKey:
+        raise APIError(400, FAILED) from None
+    if principal is not None:
+        version = await store.versions.with_private_link(private_link(settings.API_URL, key))
+        if version is None or version.owner != principal.owner:
+            raise APIError(404, "artifact not found")
+        user = principal.team_user
+        if user is not None and version.app_id not in (user.permissions.apps.allowed or []):
+            raise APIError(403, "Permission denied")
+    try:
+        return await storage.presign(key)
+    except StorageError:
+        raise APIError(500, FAILED) from None

@@ -1,0 +1,34 @@
+"""Where an artifact is stored: FaynoSync's object keys per updater (spec section 5.2)."""
+
+from __future__ import annotations
+
+
+def extension(filename: str) -> str:
+    """From the last dot on, case kept (``app.tar.gz`` -> ``.gz``, ``LICENSE`` -> "")."""
+    dot = filename.rfind(".")
+    return filename[dot:] if dot >= 0 else ""
+
+
+def artifact_key(
+    *,
+    updater: str,
+    app: str,
+    owner: str,
+    version: str,
+    channel: str,
+    platform: str,
+    arch: str,
+    filename: str,
+) -> str:
+    """The object key of an uploaded file; empty channel/platform/arch segments are left out.
+
+    The layout is chosen by the exact updater name: ``squirrel_windows`` keeps the original file
+    name under the version, ``electron-builder`` and (sic) ``sparkle`` likewise under an
+    ``electron-builder/`` prefix; anything else is ``{app}-{version}{ext}``.
+    """
+    scope = [s for s in (channel, platform, arch) if s]
+    if updater == "squirrel_windows":
+        return "/".join(["squirrel_windows", f"{app}-{owner}", version, *scope, filename])
+    if updater in ("electron-builder", "sparkle"):
+        return "/".join(["electron-builder", f"{app}-{owner}", version, *scope, filename])
+    return "/".join([f"{app}-{owner}", *scope, f"{app}-{version}{extension(filename)}"])

@@ -1,0 +1,121 @@
+"""Reading versions: ``GET /search`` (one app, filtered, paginated) and the dormant ``GET /``."""
+
+from __future__ import annotations
+
+import re
+
+from faynosync.auth.service import Principal
+from faynosync.catalog.kinds import APP, ARCH, CHANNEL, PLATFORM
+from faynosync.core.gojson import GoStruct
+from faynosync.core.ids import ZERO_ID
+from faynosync.errors import APIError
+from faynosync.store import Store, StoreError
+from faynosync.store.models import Kind, Version, VersionFilter
+from faynosync.versions.schemas import version_item
+
+SEARCH_PAGE = 9
+LIST_LIMIT = 100
+
+_GO_INT = re.compile(r"[+-]?[0-9]+")
+_TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
+_FALSE = frozenset({"0", "f", "F", "FALSE", "false", "False"})
+
+
+def go_parse_bool(text: str) -> bool | None:
+    """Go's ``strconv.ParseBool``; None where it fails (the filter is then ignored)."""
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    return None
+
+
+def positive_int(text: str, default: int) -> int:
+    """Go's ``ParseInt`` when the result is positive, else ``default``."""
+    if _GO_INT.fullmatch(text) and 0 < int(text) < 2**63:
+        return int(text)
+    return default
+
+
+async def _names(store: Store, versions: list[Version]) -> dict[str, str]:
+    """Channel, platform and arch names of the ids these versions use ("" when unknown)."""
+    wanted: dict[str, Kind] = {}
+    for version in versions:
+        wanted[version.channel_id] = Kind.CHANNEL
+        for artifact in version.artifacts:
+            wanted[artifact.platform] = Kind.PLATFORM
+            wanted[artifact.arch] = Kind.ARCH
+    found: dict[str, str] = {}
+    for meta_id, kind in wanted.items():
+        if meta_id == ZERO_ID:
+            continue
+        meta = await store.meta.get(kind, meta_id)
+        if meta is not None:
+            found[meta_id] = meta.name
+    return found
+
+
+async def _items(
+    store: Store, versions: list[Version], app_names: dict[str, str]
+) -> list[GoStruct]:
+    names = await _names(store, versions)
+    return [version_item(v, app_names.get(v.app_id, ""), names) for v in versions]
+
+
+async def search(
+    *,
+    store: Store,
+    viewer: Principal,
+    app_name: str,
+    channel: str,
+    platform: str,
+    arch: str,
+    published: str,
+    critical: str,
+    page: str,
+    limit: str,
+) -> GoStruct:
+    owner = viewer.owner
+    allowed = viewer.team_user.permissions.apps.allowed or [] if viewer.team_user else None
+    if allowed is not None and not allowed:
+        raise APIError(500, "you don't have permission to access any apps")
+    app = await store.meta.get_by_name(APP.kind, app_name, owner)
+    if app is None:
+        raise APIError(500, "app_name not found in apps_meta collection")
+    if allowed is not None and app.id not in allowed:
+        raise APIError(500, "you don't have permission to access this app")
+    query = VersionFilter(
+        owner=owner,
+        app_id=app.id,
+        published=go_parse_bool(published),
+        critical=go_parse_bool(critical),
+    )
+    for rules, name in ((CHANNEL, channel), (PLATFORM, platform), (ARCH, arch)):
+        if not name:
+            continue
+        meta = await store.meta.get_by_name(rules.kind, name, owner)
+        if meta is None:
+            raise APIError(500, f"{rules.label} not found in apps_meta collection")
+        setattr(query, f"{rules.label}_id", meta.id)
+    page_number = positive_int(page, 1)
+    page_size = positive_int(limit, SEARCH_PAGE)
+    try:
+        versions, total = await store.versions.search(
+            query, skip=(page_number - 1) * page_size, limit=page_size
+        )
+    except StoreError as exc:
+        raise APIError(500, str(exc)) from None
+    items = await _items(store, versions, {app.id: app.name})
+    return GoStruct(items=items or None, total=total, page=page_number, limit=page_size)
+
+
+async def list_all(*, store: Store, username: str, limit: str) -> dict[str, list[GoStruct] | None]:
+    """The dormant ``GET /``: every version of every app owned by the token's name."""
+    try:
+        versions, _ = await store.versions.search(
+            VersionFilter(owner=username), skip=0, limit=positive_int(limit, LIST_LIMIT)
+        )
+    except StoreError as exc:
+        raise APIError(500, str(exc)) from None
+    apps = {m.id: m.name for m in await store.meta.list(Kind.APP, username, limit=10_000)}
+    return {"apps": await _items(store, versions, apps) or None}

@@ -1,0 +1,510 @@
+"""Versions and their artifacts: upload, edit, delete a version, delete artifacts.
+
+Everything a request can be refused for is checked before its files are stored; when a write
+fails half-way, the objects it stored are removed again unless a version refers to them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date
+
+from faynosync.auth.permissions import Resource
+from faynosync.auth.service import Principal
+from faynosync.catalog.kinds import APP, ARCH, CHANNEL, PLATFORM, KindRules
+from faynosync.config import Settings
+from faynosync.core import gotime, names
+from faynosync.core.ids import ZERO_ID, InvalidId, new_id, parse_id
+from faynosync.core.versioning import normalise
+from faynosync.errors import APIError
+from faynosync.http.inputs import FormFile
+from faynosync.storage import InvalidKey, ObjectStorage, StorageError
+from faynosync.storage.keys import content_type_for, key_from_private_link, private_link
+from faynosync.store import DuplicateKey, Store, StoreError
+from faynosync.store.models import Artifact, ChangelogEntry, Meta, Version
+from faynosync.updaters import uploads
+from faynosync.versions.layout import artifact_key, extension
+from faynosync.versions.schemas import VersionData
+
+log = logging.getLogger(__name__)
+
+DUPLICATE_ARTIFACT = (
+    "app with this name, version, platform, architecture and extension already exists"
+)
+# The original's word for each resource in "you don't have access to this ...".
+_ACCESS_WORDS = {
+    Resource.APPS: "app",
+    Resource.CHANNELS: "channel",
+    Resource.PLATFORMS: "platform",
+    Resource.ARCHS: "architecture",
+}
+
+
+@dataclass
+class Target:
+    """The app, channel, platform and arch a request names (None where it names none)."""
+
+    app: Meta
+    channel: Meta | None
+    platform: Meta | None
+    arch: Meta | None
+
+    @property
+    def channel_id(self) -> str:
+        return self.channel.id if self.channel else ZERO_ID
+
+
+def parse_version_id(text: str) -> str:
+    """A version id; a malformed one is a 400 carrying Go's parse error."""
+    try:
+        return parse_id(text)
+    except InvalidId as exc:
+        raise APIError(400, str(exc)) from None
+
+
+def check_syntax(pattern: re.Pattern[str], value: str, what: str) -> None:
+    if not names.matches(pattern, value):
+        raise APIError(400, f"invalid {what} parameter")
+
+
+async def named_for_upload(store: Store, rules: KindRules, name: str, owner: str) -> Meta | None:
+    """A channel, platform or arch an upload names; required once the owner has any.
+
+    The original checks these across all tenants; here they are the owner's only.
+    """
+    plural = rules.resource.value
+    if not name:
+        if await store.meta.list(rules.kind, owner, limit=1):
+            raise APIError(400, f"you have a created {plural}, setting {rules.label} is required")
+        return None
+    meta = await store.meta.get_by_name(rules.kind, name, owner)
+    if meta is None:
+        title = rules.label.capitalize()
+        raise APIError(400, f"wrong name of {rules.label}. {title} does not exist")
+    return meta
+
+
+def check_access(principal: Principal, resource: Resource, meta_id: str) -> None:
+    """A team user acts only on what its allowed lists hold."""
+    user = principal.team_user
+    if user is None:
+        return
+    if meta_id not in (getattr(user.permissions, resource.value).allowed or []):
+        raise APIError(500, f"you don't have access to this {_ACCESS_WORDS[resource]}")
+
+
+def link_for(settings: Settings, storage: ObjectStorage, key: str, *, private: bool) -> str:
+    """The link stored with an artifact: /download for private apps, the bucket's otherwise."""
+    return private_link(settings.API_URL, key) if private else storage.public_link(key)
+
+
+def key_for(settings: Settings, storage: ObjectStorage, link: str, *, private: bool) -> str | None:
+    return key_from_private_link(link) if private else storage.public_key(link)
+
+
+@dataclass
+class Stored:
+    key: str
+    link: str
+    private: bool
+
+
+async def store_files(
+    storage: ObjectStorage, planned: list[tuple[Stored, FormFile]]
+) -> list[Stored]:
+    """Write every planned file; on a failure remove what was written and answer 500."""
+    written: list[Stored] = []
+    for target, upload in planned:
+        try:
+            await storage.put_file(
+                target.key,
+                upload.path,
+                private=target.private,
+                content_type=content_type_for(upload.filename),
+            )
+        except InvalidKey:
+            await discard(storage, written)
+            raise APIError(400, f"invalid object key: {target.key}") from None
+        except StorageError:
+            log.exception("storing %s failed", target.key)
+            await discard(storage, written)
+            raise APIError(500, "failed to upload file to S3") from None
+        written.append(target)
+    return written
+
+
+async def discard(
+    storage: ObjectStorage, objects: list[Stored], keep: Collection[str] = ()
+) -> None:
+    """Remove stored objects, but those whose link is in ``keep`` (failures are only logged)."""
+    for obj in objects:
+        if obj.link in keep:
+            continue
+        try:
+            await storage.delete(obj.key, private=obj.private)
+        except StorageError:
+            log.exception("could not remove %s", obj.key)
+
+
+# --- upload -----------------------------------------------------------------------------------
+
+
+async def upload(
+    *,
+    store: Store,
+    storage: ObjectStorage,
+    settings: Settings,
+    principal: Principal,
+    data: VersionData,
+    files: list[FormFile],
+    multipart: bool,
+) -> str:
+    """``POST /upload``: a new version, or artifacts added to an existing one. Returns its id."""
+    owner = principal.owner
+    version = normalise(data.version)
+    check_syntax(names.APP_NAME, data.app_name, "app_name")
+    check_syntax(names.VERSION, version, "version")
+    check_syntax(names.CHANNEL, data.channel, "channel")
+    check_syntax(names.PLATFORM, data.platform, "platform")
+    check_syntax(names.ARCH, data.arch, "arch")
+    channel = await named_for_upload(store, CHANNEL, data.channel, owner)
+    platform = await named_for_upload(store, PLATFORM, data.platform, owner)
+    arch = await named_for_upload(store, ARCH, data.arch, owner)
+    if not multipart:
+        raise APIError(400, "multipart form data is required")
+    if data.updater:
+        uploads.check_files(data.updater, [f.filename for f in files])
+        uploads.check_params(data.updater, data.signature)
+    if not files:
+        raise APIError(500, "no results found. Please check your files.")
+    app = await store.meta.get_by_name(APP.kind, data.app_name, owner)
+    if app is None:
+        raise APIError(
+            500,
+            "app_name not found in apps_meta collection or you don't have permission to access it",
+        )
+    target = Target(app=app, channel=channel, platform=platform, arch=arch)
+    for resource, meta in (
+        (Resource.APPS, app),
+        (Resource.CHANNELS, channel),
+        (Resource.PLATFORMS, platform),
+        (Resource.ARCHS, arch),
+    ):
+        if meta is not None:
+            check_access(principal, resource, meta.id)
+
+    planned = [
+        (
+            Stored(
+                key=key,
+                link=link_for(settings, storage, key, private=app.private),
+                private=app.private,
+            ),
+            upload,
+        )
+        for upload in files
+        for key in [
+            artifact_key(
+                updater=data.updater,
+                app=data.app_name,
+                owner=owner,
+                version=version,
+                channel=data.channel,
+                platform=data.platform,
+                arch=data.arch,
+                filename=upload.filename,
+            )
+        ]
+    ]
+    artifacts = [
+        Artifact(
+            link=stored.link,
+            platform=platform.id if platform else ZERO_ID,
+            arch=arch.id if arch else ZERO_ID,
+            package=extension(upload.filename),
+            signature=data.signature,
+        )
+        for stored, upload in planned
+    ]
+    existing = await store.versions.find(app.id, version, owner)
+    _refuse_duplicates(existing.artifacts if existing else [], artifacts)
+
+    written = await store_files(storage, planned)
+    try:
+        return await _record(store, existing, target, version, data, artifacts, owner)
+    except BaseException:
+        # A concurrent upload of the same file may own an object of the same key: keep those.
+        try:
+            current = await store.versions.find(app.id, version, owner)
+        except StoreError:
+            current = None
+        await discard(storage, written, {a.link for a in current.artifacts} if current else ())
+        raise
+
+
+def _refuse_duplicates(existing: list[Artifact], new: list[Artifact]) -> None:
+    """One artifact per extension, platform and arch in a version (also within one request)."""
+    seen = {(a.package, a.platform, a.arch) for a in existing}
+    for artifact in new:
+        slot = (artifact.package, artifact.platform, artifact.arch)
+        if slot in seen:
+            raise APIError(500, DUPLICATE_ARTIFACT)
+        seen.add(slot)
+
+
+async def _record(
+    store: Store,
+    existing: Version | None,
+    target: Target,
+    version: str,
+    data: VersionData,
+    artifacts: list[Artifact],
+    owner: str,
+) -> str:
+    """Add the artifacts to the version document, creating it if needed (race-safe)."""
+    if existing is None:
+        created = Version(
+            id=new_id(),
+            app_id=target.app.id,
+            version=version,
+            channel_id=target.channel_id,
+            published=data.publish,
+            critical=data.critical,
+            required_intermediate=data.intermediate,
+            artifacts=artifacts,
+            changelog=[ChangelogEntry(version=version, changes=data.changelog, date=_today())],
+            updated_at=gotime.now(),
+            owner=owner,
+        )
+        try:
+            await store.versions.insert(created)
+            return created.id
+        except DuplicateKey:
+            # Another upload created it meanwhile: join it, as the original would have.
+            existing = await store.versions.find(target.app.id, version, owner)
+            if existing is None:
+                raise APIError(500, "failed to store the version") from None
+    if not await store.versions.append_artifacts(existing.id, artifacts, gotime.now()):
+        raise APIError(500, DUPLICATE_ARTIFACT)
+    return existing.id
+
+
+def _today() -> str:
+    # The original dates changelog entries in the server's local time.
+    return date.today().isoformat()
+
+
+# --- /apps/update -----------------------------------------------------------------------------
+
+
+async def check_file_target(store: Store, data: VersionData, owner: str) -> None:
+    """With files, platform and arch are checked as an upload checks them."""
+    check_syntax(names.PLATFORM, data.platform, "platform")
+    await named_for_upload(store, PLATFORM, data.platform, owner)
+    check_syntax(names.ARCH, data.arch, "arch")
+    await named_for_upload(store, ARCH, data.arch, owner)
+
+
+async def _edit_target(store: Store, principal: Principal, data: VersionData) -> Target:
+    owner = principal.owner
+    app = await store.meta.get_by_name(APP.kind, data.app_name, owner)
+    if app is None:
+        raise APIError(500, "app_name not found in apps_meta collection")
+    check_access(principal, Resource.APPS, app.id)
+    found: dict[str, Meta | None] = {}
+    for rules, name, field in (
+        (CHANNEL, data.channel, "channel_name"),
+        (PLATFORM, data.platform, "platform_name"),
+        (ARCH, data.arch, "arch_id"),
+    ):
+        meta = None
+        if name:
+            meta = await store.meta.get_by_name(rules.kind, name, owner)
+            if meta is None:
+                raise APIError(500, f"{field} not found in apps_meta collection")
+            check_access(principal, rules.resource, meta.id)
+        found[rules.label] = meta
+    return Target(app=app, channel=found["channel"], platform=found["platform"], arch=found["arch"])
+
+
+async def update_version(
+    *,
+    store: Store,
+    storage: ObjectStorage,
+    settings: Settings,
+    principal: Principal,
+    data: VersionData,
+    files: list[FormFile],
+    multipart: bool,
+) -> None:
+    """``POST /apps/update``: flags (an omitted flag is false), changelog, more artifacts."""
+    if files:
+        await check_file_target(store, data, principal.owner)
+    version_id = parse_version_id(data.id)
+    if multipart and data.updater:
+        uploads.check_files(data.updater, [f.filename for f in files])
+    target = await _edit_target(store, principal, data)
+    version_name = normalise(data.version)
+    current = await store.versions.get(version_id)
+    if (
+        current is None
+        or current.app_id != target.app.id
+        or current.version != version_name
+        or current.owner != principal.owner
+    ):
+        raise APIError(500, "app with this parameters doesn't exist")
+    if target.channel_id != current.channel_id:
+        raise APIError(500, "updating the channel is not allowed")
+
+    private = target.app.private
+    planned = []
+    for upload in files:
+        # As the original, the key carries the caller's own name, even a team user's.
+        key = artifact_key(
+            updater=data.updater,
+            app=data.app_name,
+            owner=principal.username,
+            version=version_name,
+            channel=data.channel,
+            platform=data.platform,
+            arch=data.arch,
+            filename=upload.filename,
+        )
+        stored = Stored(
+            key=key, link=link_for(settings, storage, key, private=private), private=private
+        )
+        planned.append((stored, upload))
+    written = await store_files(storage, planned)
+
+    current.published = data.publish
+    current.critical = data.critical
+    current.required_intermediate = data.intermediate
+    for stored, upload in planned:
+        artifact = Artifact(
+            link=stored.link,
+            platform=target.platform.id if target.platform else ZERO_ID,
+            arch=target.arch.id if target.arch else ZERO_ID,
+            package=extension(upload.filename),
+            signature=data.signature,
+        )
+        if not any(
+            (a.link, a.platform, a.arch, a.package)
+            == (artifact.link, artifact.platform, artifact.arch, artifact.package)
+            for a in current.artifacts
+        ):
+            current.artifacts.append(artifact)
+    if data.changelog:
+        _set_changelog(current, version_name, data.changelog)
+    current.updated_at = gotime.now()
+    try:
+        await store.versions.save(current)
+    except StoreError:
+        await discard(storage, written)
+        raise
+
+
+def _set_changelog(version: Version, name: str, changes: str) -> None:
+    for entry in version.changelog:
+        if entry.version == name:
+            entry.changes, entry.date = changes, _today()
+            return
+    version.changelog.append(ChangelogEntry(version=name, changes=changes, date=_today()))
+
+
+# --- deletes ----------------------------------------------------------------------------------
+
+
+async def _delete_objects(
+    settings: Settings,
+    storage: ObjectStorage,
+    store: Store,
+    version: Version,
+    artifacts: list[Artifact],
+) -> str | None:
+    """Remove the artifacts' objects (bucket by the app's privacy now). Returns a link error."""
+    app = await store.meta.get(APP.kind, version.app_id)
+    private = bool(app and app.private)
+    problem = None
+    for artifact in artifacts:
+        key = key_for(settings, storage, artifact.link, private=private)
+        if key is None:
+            problem = problem or f"cannot find the object key of {artifact.link}"
+            continue
+        await discard(storage, [Stored(key=key, link=artifact.link, private=private)])
+    return problem
+
+
+async def delete_version(
+    *,
+    store: Store,
+    storage: ObjectStorage,
+    settings: Settings,
+    principal: Principal,
+    version_id: str,
+) -> None:
+    """``DELETE /apps/delete``: the version document and every object of its artifacts."""
+
+    def refused(details: str) -> APIError:
+        return APIError(500, "failed to delete specific version of app", details=details)
+
+    version = await store.versions.get(version_id)
+    if version is None:
+        raise refused(f'no app found with ID ObjectID("{version_id}")')
+    allowed_apps = (
+        principal.team_user.permissions.apps.allowed or [] if principal.team_user else None
+    )
+    if version.owner != principal.owner or (
+        allowed_apps is not None and version.app_id not in allowed_apps
+    ):
+        raise refused("you don't have permission to delete this item")
+    await store.versions.delete(version.id)
+    problem = await _delete_objects(settings, storage, store, version, version.artifacts)
+    if problem:
+        raise APIError(400, problem)
+
+
+_GO_INT = re.compile(r"[+-]?[0-9]+")
+
+
+async def delete_artifacts(
+    *,
+    store: Store,
+    storage: ObjectStorage,
+    settings: Settings,
+    principal: Principal,
+    data: VersionData,
+) -> bool:
+    """``POST /artifact/delete``: remove artifacts by index, one after the other.
+
+    False (nothing changed) when an index is not a number or out of range at its turn.
+    """
+    version_id = parse_version_id(data.id)
+    app = await store.meta.get_by_name(APP.kind, data.app_name, principal.owner)
+    if app is None:
+        return True
+    try:
+        check_access(principal, Resource.APPS, app.id)
+    except APIError:
+        return True
+    version = await store.versions.get(version_id)
+    if version is None or version.app_id != app.id or version.version != data.version:
+        return True
+    remaining = list(version.artifacts)
+    removed: list[Artifact] = []
+    for text in data.artifacts_to_delete or []:
+        if not _GO_INT.fullmatch(text):
+            return False
+        index = int(text)
+        if not 0 <= index < len(remaining):
+            return False
+        removed.append(remaining.pop(index))
+    version.artifacts = remaining
+    version.updated_at = gotime.now()
+    await store.versions.save(version)
+    problem = await _delete_objects(settings, storage, store, version, removed)
+    if problem:
+        raise APIError(400, problem)
+    return True
