@@ -95,9 +95,10 @@ class SlackNotifier:
                 version = await self._store.versions.get(version_id)
                 if version is None:
                     return
+                token = self._settings.SLACK_BOT_TOKEN
                 response = await self._client.post(
                     "/chat.postMessage",
-                    headers={"Authorization": f"Bearer {self._settings.SLACK_BOT_TOKEN}"},
+                    headers={"Authorization": f"Bearer {token}"} if token else {},
                     json={
                         "channel": self._settings.SLACK_CHANNEL,
                         "text": "New version of application is uploaded",

@@ -90,3 +90,21 @@ async def running(settings: Settings) -> AsyncIterator[tuple[FastAPI, httpx.Asyn
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             yield app, client
+
+
+def data_files(data: dict[str, object], *files: tuple[str, bytes], **fields: str) -> list:
+    """Multipart parts: ``data`` as JSON, then ``file`` parts, then plain fields."""
+    parts: list = [("data", (None, gojson.dumps(data)))]
+    parts += [("file", (name, content, "application/octet-stream")) for name, content in files]
+    parts += [(name, (None, value)) for name, value in fields.items()]
+    return parts
+
+
+async def upload(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    data: dict[str, object],
+    *files: tuple[str, bytes],
+    **fields: str,
+) -> httpx.Response:
+    return await client.post("/upload", files=data_files(data, *files, **fields), headers=headers)
