@@ -76,8 +76,9 @@ def main() -> None:
         env = {**os.environ, "FAYNOSYNC_DATA_DIR": str(work / "data"), "PORT": str(port)}
         env.pop("MONGODB_URL", None)
         env.pop("STORAGE_DRIVER", None)
+        command = [sys.executable, "-m", "faynosync", "--log-level", "warning", "serve"]
         server = subprocess.Popen(
-            [sys.executable, "-m", "faynosync", "--log-level", "warning", "serve", "--host", "127.0.0.1"],
+            [*command, "--host", "127.0.0.1"],
             cwd=work,
             env=env,
         )
@@ -92,8 +93,17 @@ def main() -> None:
             post(f"{base}/signup", {"username": "bench", "password": "bench", "api_key": ""})
             token = str(post(f"{base}/login", {"username": "bench", "password": "bench"})["token"])
             subprocess.run(
-                ["curl", "-sf", "-o", "/dev/null", "-H", f"Authorization: Bearer {token}",
-                 "-F", 'data={"app":"bench"}', f"{base}/app/create"],
+                [
+                    "curl",
+                    "-sf",
+                    "-o",
+                    "/dev/null",
+                    "-H",
+                    f"Authorization: Bearer {token}",
+                    "-F",
+                    'data={"app":"bench"}',
+                    f"{base}/app/create",
+                ],
                 check=True,
             )
             idle_rss = rss_mib(server.pid, "VmRSS")
@@ -105,9 +115,19 @@ def main() -> None:
                 data = json.dumps({"app_name": "bench", "version": f"1.0.{run}"})
                 uploads.append(
                     timed(
-                        ["curl", "-sf", "-o", "/dev/null", "-H", f"Authorization: Bearer {token}",
-                         "-F", f"data={data}", "-F", f"file=@{source};filename=bench.bin",
-                         f"{base}/upload"]
+                        [
+                            "curl",
+                            "-sf",
+                            "-o",
+                            "/dev/null",
+                            "-H",
+                            f"Authorization: Bearer {token}",
+                            "-F",
+                            f"data={data}",
+                            "-F",
+                            f"file=@{source};filename=bench.bin",
+                            f"{base}/upload",
+                        ]
                     )
                 )
             peak_rss = rss_mib(server.pid, "VmHWM")
