@@ -1,4 +1,4 @@
-"""Version strings: FaynoSync's database ordering (spec section 6.2).
+"""Version strings: FaynoSync's database ordering and go-version's comparison (spec 6.2).
 
 The original sorts versions in MongoDB by the first four dot-separated parts converted with
 ``$toInt``: a missing part is null and sorts below any number, parts past the fourth are
@@ -6,6 +6,9 @@ ignored, and a part that is empty or does not fit in 32 bits makes the query fai
 """
 
 from __future__ import annotations
+
+import re
+from dataclasses import dataclass
 
 INT32_MAX = 2**31 - 1
 
@@ -29,7 +32,8 @@ def _to_int(part: str) -> int:
         raise OrderingError(
             f"Failed to parse number '{part}' in $convert with no onError value: {reason}"
         )
-    value = int(part)
+    # Digits past the tenth (leading zeros aside) overflow anyway; int() of a huge string is slow.
+    value = int(part) if len(digits.lstrip("0")) <= 10 else INT32_MAX + 1
     if not -INT32_MAX - 1 <= value <= INT32_MAX:
         raise OrderingError(
             f"Failed to parse number '{part}' in $convert with no onError value: Overflow"
@@ -45,3 +49,156 @@ def order_key(version: str) -> OrderKey:
     parts = version.split(".")
     values = [_to_int(parts[i]) if i < len(parts) else None for i in range(4)]
     return (values[0], values[1], values[2], values[3])
+
+
+# --- comparison: a port of hashicorp/go-version v1.6.0 ----------------------------------------
+
+# go-version's pattern, for reference (its tests compare the parser below against it):
+#   ^v?([0-9]+(\.[0-9]+)*?)
+#    (-([0-9]+[0-9A-Za-z\-~]*(\.[0-9A-Za-z\-~]+)*)
+#     |(-?([A-Za-z\-~]+[0-9A-Za-z\-~]*(\.[0-9A-Za-z\-~]+)*)))?
+#    (\+([0-9A-Za-z\-~]+(\.[0-9A-Za-z\-~]+)*))??$
+# Go's RE2 matches it in linear time; Python's backtracking engine can take minutes on inputs
+# such as "1-a-a-a-...", so the same leftmost-first choices are made here by hand.
+_PART_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-~")
+_LEADS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-~")
+INT64_MAX = 2**63 - 1
+
+
+class MalformedVersion(ValueError):
+    """Not a version to go-version; the message is the one /checkVersion answers with."""
+
+
+@dataclass(frozen=True)
+class GoVersion:
+    """A parsed version: numeric segments (padded to three), prerelease and metadata."""
+
+    segments: tuple[int, ...]
+    pre: str
+    metadata: str
+
+    def __str__(self) -> str:
+        text = ".".join(str(s) for s in self.segments)
+        if self.pre:
+            text += f"-{self.pre}"
+        if self.metadata:
+            text += f"+{self.metadata}"
+        return text
+
+    def compare(self, other: GoVersion) -> int:
+        """-1, 0 or 1, as go-version's ``Compare``."""
+        if str(self) == str(other):
+            return 0
+        mine, theirs = self.segments, other.segments
+        if mine == theirs:
+            if not self.pre and not other.pre:
+                return 0
+            if not self.pre:
+                return 1
+            if not other.pre:
+                return -1
+            return _compare_prereleases(self.pre, other.pre)
+        for i in range(max(len(mine), len(theirs))):
+            if i >= len(mine):
+                return -1 if any(theirs[i:]) else 0
+            if i >= len(theirs):
+                return 1 if any(mine[i:]) else 0
+            if mine[i] != theirs[i]:
+                return -1 if mine[i] < theirs[i] else 1
+        return 0
+
+    def __lt__(self, other: GoVersion) -> bool:
+        return self.compare(other) < 0
+
+
+def _dotted(text: str) -> bool:
+    r"""``C+(\.C+)*`` over the part characters: no empty part between, before or after dots."""
+    return bool(text) and all(part and set(part) <= _PART_CHARS for part in text.split("."))
+
+
+def _prerelease(rest: str) -> str | None:
+    """The prerelease ``rest`` (up to any ``+``) is, or None if it is none."""
+    if rest.startswith("-"):
+        body = rest[1:]
+        if body[:1].isdigit() and body[:1].isascii() and _dotted(body):
+            return body  # the numeric branch: -([0-9]+...)
+        if body[:1] in _LEADS and _dotted(body):
+            return body  # the named branch, its optional dash taken
+        return rest if _dotted(rest) else None  # the named branch, the dash kept
+    return rest if rest[:1] in _LEADS and _dotted(rest) else None
+
+
+def parse(text: str) -> GoVersion:
+    """go-version's ``NewVersion``; raises :class:`MalformedVersion` with its message."""
+    malformed = MalformedVersion(f"Malformed version: {text}")
+    body = text[1:] if text.startswith("v") else text
+    end = 0
+    while end < len(body) and (
+        body[end] in "0123456789"
+        or (body[end] == "." and end + 1 < len(body) and body[end + 1] in "0123456789" and end > 0)
+    ):
+        end += 1
+    numbers, rest = body[:end], body[end:]
+    if not numbers or not numbers[0].isdigit():
+        raise malformed
+    rest, plus, metadata = rest.partition("+")
+    if plus and not _dotted(metadata):
+        raise malformed
+    pre = ""
+    if rest:
+        found = _prerelease(rest)
+        if found is None:
+            raise malformed
+        pre = found
+    segments = []
+    for part in numbers.split("."):
+        value = int(part) if len(part.lstrip("0")) <= 19 else INT64_MAX + 1
+        if value > INT64_MAX:
+            raise MalformedVersion(
+                f'Error parsing version: strconv.ParseInt: parsing "{part}": value out of range'
+            )
+        segments.append(value)
+    while len(segments) < 3:
+        segments.append(0)
+    return GoVersion(segments=tuple(segments), pre=pre, metadata=metadata)
+
+
+def _go_int(text: str) -> int | None:
+    """Go's ``strconv.ParseInt(text, 10, 64)``, None where it fails."""
+    if not re.fullmatch(r"[+-]?[0-9]+", text) or len(text.lstrip("+-").lstrip("0")) > 19:
+        return None
+    value = int(text)
+    return value if -(2**63) <= value <= INT64_MAX else None
+
+
+def _compare_part(mine: str, theirs: str) -> int:
+    if mine == theirs:
+        return 0
+    mine_int, theirs_int = _go_int(mine), _go_int(theirs)
+    if mine == "":
+        return -1 if theirs_int is not None else 1
+    if theirs == "":
+        return 1 if mine_int is not None else -1
+    if mine_int is not None and theirs_int is None:
+        return -1
+    if mine_int is None and theirs_int is not None:
+        return 1
+    if mine_int is None and theirs_int is None and mine > theirs:
+        return 1
+    if (mine_int or 0) > (theirs_int or 0):
+        return 1
+    return -1
+
+
+def _compare_prereleases(mine: str, theirs: str) -> int:
+    if mine == theirs:
+        return 0
+    mine_parts, theirs_parts = mine.split("."), theirs.split(".")
+    for i in range(max(len(mine_parts), len(theirs_parts))):
+        result = _compare_part(
+            mine_parts[i] if i < len(mine_parts) else "",
+            theirs_parts[i] if i < len(theirs_parts) else "",
+        )
+        if result != 0:
+            return result
+    return 0
