@@ -171,5 +171,6 @@ class VersionFilter:
     channel_id: str | None = None
     published: bool | None = None
     critical: bool | None = None
+    required_intermediate: bool | None = None
     platform_id: str | None = None
     arch_id: str | None = None

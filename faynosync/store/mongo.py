@@ -11,11 +11,12 @@ from typing import Any
 
 from bson import ObjectId
 from bson.codec_options import CodecOptions
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConfigurationError, DuplicateKeyError, OperationFailure, PyMongoError
 
+from faynosync.core.versioning import OrderingError, order_key
 from faynosync.store.models import (
     NAME_FIELDS,
     Admin,
@@ -67,6 +68,14 @@ INDEXES: dict[str, list[Document]] = {
             "partialFilterExpression": {"app_id": {"$type": "objectId"}},
         },
         {"name": "faynosync_artifacts_link", "key": [("artifacts.link", 1)]},
+        {
+            "name": "faynosync_latest",
+            "key": [
+                ("app_id", 1),
+                ("published", 1),
+                *[(f"faynosync_order.v{i}", -1) for i in range(1, 5)],
+            ],
+        },
     ],
     "admins": [
         {
@@ -325,6 +334,7 @@ def version_document(version: Version) -> Document:
         ],
         "updated_at": version.updated_at,
         "owner": version.owner,
+        ORDER_FIELD: order_document(version.version),
     }
 
 
@@ -360,18 +370,19 @@ def version_from(doc: Document) -> Version:
     )
 
 
-# The original's ordering (mongod/structs.go): the first four parts through $toInt, descending.
-_PARTS = ("major_v", "minor_v", "patch_v", "build_v")
-ORDERING_STAGES: list[Document] = [
-    {"$addFields": {"versions_arr": {"$split": ["$version", "."]}}},
-    {
-        "$addFields": {
-            name: {"$toInt": {"$arrayElemAt": ["$versions_arr", i]}}
-            for i, name in enumerate(_PARTS)
-        }
-    },
-    {"$sort": {name: -1 for name in _PARTS}},
-]
+# The database ordering (core.versioning.order_key), kept with each version document so that
+# the latest version is found through an index; FaynoSync's own code ignores the extra field.
+ORDER_FIELD = "faynosync_order"
+_SORT = [(f"{ORDER_FIELD}.v{i}", -1) for i in range(1, 5)]
+
+
+def order_document(version: str) -> Document:
+    try:
+        key = order_key(version)
+    except OrderingError as exc:
+        # What the original's $toInt pipeline answers when this version is among the matched.
+        return {"error": f"(ConversionFailure) {exc}"}
+    return {f"v{i}": part for i, part in enumerate(key, start=1)}
 
 
 def _version_match(query: VersionFilter) -> Document:
@@ -391,6 +402,8 @@ def _version_match(query: VersionFilter) -> Document:
         element["arch"] = _oid(query.arch_id)
     if element:
         match["artifacts"] = {"$elemMatch": element}
+    if query.required_intermediate is not None:
+        match["required_intermediate"] = query.required_intermediate
     return match
 
 
@@ -441,16 +454,32 @@ class MongoVersions:
         result = await self._c.delete_one({"_id": _oid(version_id)})
         return result.deleted_count > 0
 
+    async def _ordered(self, match: Document, *, skip: int, limit: int) -> list[Version]:
+        unorderable = await self._c.find_one(
+            {**match, f"{ORDER_FIELD}.error": {"$exists": True}}, {ORDER_FIELD: 1}
+        )
+        if unorderable is not None:
+            raise StoreError(unorderable[ORDER_FIELD]["error"])
+        cursor = self._c.find(match).sort(_SORT).skip(skip).limit(limit)
+        return [version_from(doc) async for doc in cursor]
+
     @_translated
     async def search(
         self, query: VersionFilter, *, skip: int, limit: int
     ) -> tuple[list[Version], int]:
         match = _version_match(query)
-        total = await self._c.count_documents(match)
-        cursor = await self._c.aggregate(
-            [{"$match": match}, *ORDERING_STAGES, {"$skip": skip}, {"$limit": limit}]
-        )
-        return [version_from(doc) async for doc in cursor], total
+        items = await self._ordered(match, skip=skip, limit=limit)
+        return items, await self._c.count_documents(match)
+
+    @_translated
+    async def latest(self, query: VersionFilter) -> Version | None:
+        items = await self._ordered(_version_match(query), skip=0, limit=1)
+        return items[0] if items else None
+
+    @_translated
+    async def matching(self, query: VersionFilter, *, limit: int = 1000) -> list[Version]:
+        cursor = self._c.find(_version_match(query)).limit(limit)
+        return [version_from(doc) async for doc in cursor]
 
     @_translated
     async def with_private_link(self, link: str) -> Version | None:
@@ -499,11 +528,25 @@ class MongoStore:
     async def migrate(self) -> None:
         for collection, indexes in INDEXES.items():
             await self._ensure_indexes(self._db[collection], indexes)
+        await self._backfill_order()
         # FaynoSync migration 20250813110143: platforms without updaters get a manual default.
         await self._db["apps_meta"].update_many(
             {"platform_name": _EXISTS, "updaters": {"$exists": False}},
             {"$set": {"updaters": DEFAULT_UPDATERS}},
         )
+
+    async def _backfill_order(self) -> None:
+        """Versions written by FaynoSync get the ordering field this server sorts by."""
+        versions = self._db["apps"]
+        batch: list[UpdateOne] = []
+        async for doc in versions.find({ORDER_FIELD: {"$exists": False}}, {"version": 1}):
+            update = {"$set": {ORDER_FIELD: order_document(str(doc.get("version", "")))}}
+            batch.append(UpdateOne({"_id": doc["_id"]}, update))
+            if len(batch) == 1000:
+                await versions.bulk_write(batch, ordered=False)
+                batch = []
+        if batch:
+            await versions.bulk_write(batch, ordered=False)
 
     async def _ensure_indexes(
         self, collection: AsyncCollection[Document], indexes: list[Document]

@@ -155,6 +155,15 @@ class VersionRepository(Protocol):
         be ordered (an empty or oversized part, as the original's query fails).
         """
 
+    async def latest(self, query: VersionFilter) -> Version | None:
+        """The highest matching version in the database ordering, found through an index.
+
+        Raises :class:`StoreError` as :meth:`search` does for an unorderable version.
+        """
+
+    async def matching(self, query: VersionFilter, *, limit: int = 1000) -> list[Version]:
+        """Matching versions in no particular order (for small sets, such as intermediates)."""
+
     async def with_private_link(self, link: str) -> Version | None:
         """The version holding an artifact with this link."""
 

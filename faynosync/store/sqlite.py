@@ -112,6 +112,10 @@ MIGRATIONS: list[str] = [
         ON versions (app_id, sort1 DESC, sort2 DESC, sort3 DESC, sort4 DESC);
     CREATE INDEX artifacts_link ON artifacts (link);
     """,
+    """
+    CREATE INDEX versions_unorderable ON versions (app_id) WHERE sort_error IS NOT NULL;
+    CREATE INDEX versions_intermediate ON versions (app_id) WHERE required_intermediate = 1;
+    """,
 ]
 
 DATABASE_NAME = "faynosync"
@@ -403,6 +407,7 @@ def _version_where(query: VersionFilter) -> tuple[str, list[Any]]:
         ("v.channel_id", query.channel_id),
         ("v.published", query.published),
         ("v.critical", query.critical),
+        ("v.required_intermediate", query.required_intermediate),
     ):
         if value is not None:
             clauses.append(f"{column} = ?")
@@ -571,26 +576,47 @@ class SqliteVersions:
     async def delete(self, version_id: str) -> bool:
         return await self._db.run("DELETE FROM versions WHERE id = ?", version_id) > 0
 
-    @_translated
-    async def search(
-        self, query: VersionFilter, *, skip: int, limit: int
-    ) -> tuple[list[Version], int]:
-        where, params = _version_where(query)
+    async def _ordered(
+        self, where: str, params: list[Any], *, skip: int, limit: int
+    ) -> list[sqlite3.Row]:
+        """Rows in the database ordering; fails as the original's query does on a version it
+        cannot convert."""
         failed = await self._db.one(
             f"SELECT sort_error FROM versions v WHERE {where} AND sort_error IS NOT NULL LIMIT 1",
             *params,
         )
         if failed is not None:
             raise StoreError(failed["sort_error"])
-        count = await self._db.one(f"SELECT count(*) FROM versions v WHERE {where}", *params)
-        rows = await self._db.all(
+        return await self._db.all(
             f"SELECT * FROM versions v WHERE {where}"
             " ORDER BY sort1 DESC, sort2 DESC, sort3 DESC, sort4 DESC, rowid LIMIT ? OFFSET ?",
             *params,
             limit,
             skip,
         )
+
+    @_translated
+    async def search(
+        self, query: VersionFilter, *, skip: int, limit: int
+    ) -> tuple[list[Version], int]:
+        where, params = _version_where(query)
+        rows = await self._ordered(where, params, skip=skip, limit=limit)
+        count = await self._db.one(f"SELECT count(*) FROM versions v WHERE {where}", *params)
         return await self._load(rows), int(count[0]) if count else 0
+
+    @_translated
+    async def latest(self, query: VersionFilter) -> Version | None:
+        where, params = _version_where(query)
+        rows = await self._ordered(where, params, skip=0, limit=1)
+        return (await self._load(rows))[0] if rows else None
+
+    @_translated
+    async def matching(self, query: VersionFilter, *, limit: int = 1000) -> list[Version]:
+        where, params = _version_where(query)
+        rows = await self._db.all(
+            f"SELECT * FROM versions v WHERE {where} ORDER BY rowid LIMIT ?", *params, limit
+        )
+        return await self._load(rows)
 
     @_translated
     async def with_private_link(self, link: str) -> Version | None:

@@ -96,3 +96,18 @@ async def test_an_existing_faynosync_admin_logs_in(client, db):
 def test_the_url_must_name_the_database():
     with pytest.raises(StoreError, match="must name the database"):
         MongoStore("mongodb://127.0.0.1:1/?directConnection=true")
+
+
+async def test_migrate_gives_faynosyncs_versions_the_ordering_field(settings, db):
+    app_id = ObjectId()
+    for version in ("1.2.3", "1..2"):
+        await db["apps"].insert_one(
+            {"app_id": app_id, "version": version, "published": True, "owner": "admin"}
+        )
+    store = await open_store(settings)
+    await store.migrate()
+    await store.close()
+    good = await db["apps"].find_one({"version": "1.2.3"})
+    bad = await db["apps"].find_one({"version": "1..2"})
+    assert good["faynosync_order"] == {"v1": 1, "v2": 2, "v3": 3, "v4": None}
+    assert bad["faynosync_order"]["error"].startswith("(ConversionFailure) Failed to parse")
