@@ -12,6 +12,8 @@ from faynosync import __version__
 from faynosync.apps import router as apps_router
 from faynosync.auth import router as auth_router
 from faynosync.catalog import router as catalog_router
+from faynosync.checks import router as checks_router
+from faynosync.checks.cache import InvalidateOnWrite, ResponseCache
 from faynosync.config import Settings
 from faynosync.core.security import derive_key, load_or_create_secret
 from faynosync.errors import install_error_handlers
@@ -67,9 +69,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.cache = (
+        ResponseCache(settings.FAYNOSYNC_CACHE_TTL) if settings.PERFORMANCE_MODE else None
+    )
     install_error_handlers(app)
     # Spec section 3.1 order; the hot update-check routes come first.
     app.include_router(system_router.router)
+    app.include_router(checks_router.router)
     app.include_router(auth_router.public)
     if settings.private_downloads_public:
         app.include_router(versions_router.public_download)
@@ -80,5 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(catalog_router.router)
     app.include_router(apps_router.router)
     app.include_router(storage_router.router)
+    if app.state.cache is not None:
+        app.add_middleware(InvalidateOnWrite, cache=app.state.cache)
     app.add_middleware(GinFront, routes=app.router.routes, cors_origins=settings.cors_origins)
     return app

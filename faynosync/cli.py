@@ -55,10 +55,13 @@ def main(argv: list[str] | None = None) -> None:
 
     from faynosync.app import create_app
 
+    if args.port:
+        # Links of the local store name this server: they must carry the port it listens on.
+        settings = settings.model_copy(update={"PORT": args.port})
     uvicorn.run(
         create_app(settings),
         host=args.host,
-        port=args.port or settings.PORT,
+        port=settings.PORT,
         log_level=level,
         server_header=False,
     )

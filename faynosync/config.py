@@ -75,6 +75,7 @@ class Settings(BaseSettings):
 
     # Ours.
     SLACK_API_URL: str = "https://slack.com/api"
+    FAYNOSYNC_CACHE_TTL: float = 10.0
     FAYNOSYNC_DATA_DIR: Path = Path("data")
     FAYNOSYNC_LOG_LEVEL: str = "info"
 

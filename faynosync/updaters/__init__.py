@@ -1,0 +1,50 @@
+"""Update protocols: what each updater needs on upload and how it answers update checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from faynosync.store.models import Updater
+from faynosync.updaters import (
+    electron_builder,
+    manual,
+    sparkle,
+    squirrel_darwin,
+    squirrel_windows,
+    tauri,
+)
+from faynosync.updaters.answers import CheckAnswer, FeedAnswer
+
+__all__ = ["CheckAnswer", "FeedAnswer", "answer", "resolve"]
+
+UNSUPPORTED = "updater not supported"
+
+_FEEDS: dict[str, Callable[[CheckAnswer], FeedAnswer]] = {
+    "manual": manual.answer,
+    "squirrel_darwin": squirrel_darwin.answer,
+    "squirrel_windows": squirrel_windows.answer,
+    "electron-builder": electron_builder.answer,
+    "tauri": tauri.answer,
+    "sparkle": sparkle.answer,
+}
+
+
+def answer(updater: str, check: CheckAnswer) -> FeedAnswer:
+    """Shape a check's answer for ``updater`` (any other name: the generic JSON)."""
+    return _FEEDS.get(updater, manual.answer)(check)
+
+
+def resolve(configured: list[Updater] | None, requested: str) -> str:
+    """The updater a check uses on a platform (spec 7.1).
+
+    Without ``requested``: the platform's default. With it: the first configured type equal
+    to it or starting with ``<requested>_`` (``squirrel`` finds ``squirrel_darwin``), else
+    ``updater not supported``.
+    """
+    entries = configured or []
+    if not requested:
+        return next((u.type for u in entries if u.default), "")
+    for entry in entries:
+        if entry.type == requested or entry.type.startswith(f"{requested}_"):
+            return entry.type
+    return UNSUPPORTED

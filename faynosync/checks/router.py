@@ -1,0 +1,121 @@
+"""Routes: ``GET /checkVersion``, the Squirrel.Windows RELEASES route and ``GET /apps/latest``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from faynosync.checks import service
+from faynosync.checks.cache import CachedResponse, CacheKey, ResponseCache
+from faynosync.deps import StoreDep
+from faynosync.http.inputs import query_value
+from faynosync.http.responses import GoJSONResponse, go_redirect, no_content
+from faynosync.updaters.answers import FeedAnswer
+
+router = APIRouter(tags=["checks"], default_response_class=GoJSONResponse)
+
+
+def _render(request: Request, answer: FeedAnswer) -> Response:
+    if answer.location is not None:
+        return go_redirect(request.method, request.url.path, answer.location, answer.status)
+    if answer.status == 204:
+        return no_content()
+    return GoJSONResponse(answer.body, status_code=answer.status)
+
+
+def _cached(response: CachedResponse) -> Response:
+    return Response(response.body, status_code=response.status, headers=dict(response.headers))
+
+
+def _keep(cache: ResponseCache, key: CacheKey, response: Response, generation: int) -> None:
+    headers = tuple(
+        (name.decode("latin-1"), value.decode("latin-1")) for name, value in response.raw_headers
+    )
+    cache.put(key, CachedResponse(response.status_code, bytes(response.body), headers), generation)
+
+
+async def _check(request: Request, store: StoreDep, check: service.CheckRequest) -> Response:
+    cache: ResponseCache | None = request.app.state.cache
+    key: CacheKey = (request.url.path, *vars(check).values())
+    if cache is not None:
+        hit = cache.get(key)
+        if hit is not None:
+            return _cached(hit)
+        generation = cache.generation
+    result = await service.check_version(store, check)
+    response = _render(request, result.answer)
+    if cache is not None and result.cacheable:
+        _keep(cache, key, response, generation)
+    return response
+
+
+@router.get(
+    "/update/{owner}/{app}/{channel}/{platform}/{arch}/{version}/RELEASES",
+    operation_id="checks-squirrel_releases",
+)
+async def squirrel_releases(
+    request: Request,
+    store: StoreDep,
+    owner: str,
+    app: str,
+    channel: str,
+    platform: str,
+    arch: str,
+    version: str,
+) -> Response:
+    """Squirrel.Windows' feed: the path names everything, the updater is squirrel_windows."""
+    check = service.CheckRequest(
+        app_name=app,
+        version=version,
+        channel=channel,
+        platform=platform,
+        arch=arch,
+        owner=owner,
+        updater="squirrel_windows",
+    )
+    return await _check(request, store, check)
+
+
+@router.get("/checkVersion", operation_id="checks-check_version")
+async def check_version(request: Request, store: StoreDep) -> Response:
+    def q(name: str) -> str:
+        return query_value(request, name)
+
+    check = service.CheckRequest(
+        app_name=q("app_name"),
+        version=q("version"),
+        channel=q("channel"),
+        platform=q("platform"),
+        arch=q("arch"),
+        owner=q("owner"),
+        updater=q("updater"),
+    )
+    return await _check(request, store, check)
+
+
+@router.get("/apps/latest", operation_id="checks-latest")
+async def latest(request: Request, store: StoreDep) -> Response:
+    def q(name: str) -> str:
+        return query_value(request, name)
+
+    wanted = service.LatestRequest(
+        app_name=q("app_name"),
+        channel=q("channel"),
+        platform=q("platform"),
+        arch=q("arch"),
+        package=q("package"),
+        owner=q("owner"),
+    )
+    cache: ResponseCache | None = request.app.state.cache
+    key: CacheKey = (request.url.path, *vars(wanted).values())
+    if cache is not None:
+        hit = cache.get(key)
+        if hit is not None:
+            return _cached(hit)
+        generation = cache.generation
+    answer = await service.latest_downloads(store, wanted)
+    response = _render(request, answer)
+    # As the original, only the answer with several links is kept.
+    if cache is not None and answer.status == 200:
+        _keep(cache, key, response, generation)
+    return response

@@ -1,0 +1,246 @@
+"""Update checks: ``/checkVersion`` (and the RELEASES route) and ``/apps/latest``.
+
+The rules of spec 6.1 and 6.3, step by step. The tenant is the ``owner`` parameter; every
+lookup is scoped to it (the original checks channel, platform and arch names across tenants).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from faynosync import updaters
+from faynosync.catalog.kinds import APP, ARCH, CHANNEL, PLATFORM
+from faynosync.core import names
+from faynosync.core.ids import ZERO_ID
+from faynosync.core.versioning import GoVersion, MalformedVersion, parse
+from faynosync.errors import APIError
+from faynosync.store import Store, StoreError
+from faynosync.store.models import Artifact, Kind, Meta, Version, VersionFilter
+from faynosync.updaters.answers import CheckAnswer, FeedAnswer
+from faynosync.versions.service import check_syntax, named_for_upload
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    app_name: str
+    version: str
+    channel: str
+    platform: str
+    arch: str
+    owner: str
+    updater: str
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    answer: FeedAnswer
+    cacheable: bool  # the "Not found" answer is not kept
+
+
+def _id(meta: Meta | None) -> str:
+    return meta.id if meta else ZERO_ID
+
+
+async def check_version(store: Store, request: CheckRequest) -> CheckResult:
+    # Step 1: syntax (the version keeps its dashes, unlike uploads).
+    check_syntax(names.APP_NAME, request.app_name, "app_name")
+    check_syntax(names.VERSION, request.version, "version")
+    check_syntax(names.CHANNEL, request.channel, "channel")
+    check_syntax(names.PLATFORM, request.platform, "platform")
+    check_syntax(names.ARCH, request.arch, "arch")
+    owner = request.owner
+
+    # Step 2: the channel is required once the tenant has any; an unknown platform or arch
+    # is ignored, and without a platform the updater parameter is too.
+    channel = await named_for_upload(store, CHANNEL, request.channel, owner)
+    platform = (
+        await store.meta.get_by_name(Kind.PLATFORM, request.platform, owner)
+        if request.platform
+        else None
+    )
+    updater = updaters.resolve(platform.updaters, request.updater) if platform else ""
+    arch = await store.meta.get_by_name(Kind.ARCH, request.arch, owner) if request.arch else None
+
+    # Step 4: the app of the tenant.
+    app = await store.meta.get_by_name(APP.kind, request.app_name, owner)
+    if app is None:
+        raise APIError(400, "app_name not found in apps_meta collection")
+
+    # Steps 5 and 6: the highest published version with an artifact for this platform and arch.
+    scope = VersionFilter(
+        owner=owner,
+        app_id=app.id,
+        published=True,
+        platform_id=_id(platform),
+        arch_id=_id(arch),
+    )
+    try:
+        latest = await store.versions.latest(
+            replace(scope, channel_id=channel.id if channel else None)
+        )
+    except StoreError as exc:
+        raise APIError(400, str(exc)) from None
+    if latest is None:
+        raise APIError(400, f"no matching documents found for app_name: {request.app_name}")
+
+    # Step 7: go-version, the latest first.
+    latest_version = _parse(latest.version, 400)
+    requested = _parse(request.version, 400)
+
+    # Step 8: a required intermediate build between the client and the latest.
+    candidates = await store.versions.matching(
+        replace(scope, channel_id=_id(channel), required_intermediate=True)
+    )
+    steps = [
+        (step, candidate)
+        for candidate in candidates
+        for step in [_parse(candidate.version, 500)]
+        if requested.compare(step) < 0 and step.compare(latest_version) <= 0
+    ]
+    if steps:
+        _, target = min(steps, key=lambda pair: _Ordered(pair[0]))
+        check = _answer(
+            target, platform, arch, found=True, rollback=None, intermediate=True, changelog=True
+        )
+    else:
+        # Step 9: the latest itself.
+        order = requested.compare(latest_version)
+        target = latest
+        check = _answer(
+            latest,
+            platform,
+            arch,
+            found=order < 0,
+            rollback=None if order < 0 else order > 0,
+            intermediate=False,
+            changelog=order != 0,
+        )
+
+    # Step 11: no update and no artifact (unreachable: step 5 found one) is "Not found".
+    if not check.found and not _matching(target, platform, arch):
+        return CheckResult(
+            FeedAnswer(200, {"error": "Not found", "update_available": False}), False
+        )
+    return CheckResult(updaters.answer(updater, check), True)
+
+
+class _Ordered:
+    """Sorts GoVersions with go-version's comparison."""
+
+    def __init__(self, version: GoVersion) -> None:
+        self.version = version
+
+    def __lt__(self, other: _Ordered) -> bool:
+        return self.version.compare(other.version) < 0
+
+
+def _parse(text: str, status: int) -> GoVersion:
+    try:
+        return parse(text)
+    except MalformedVersion as exc:
+        raise APIError(status, str(exc)) from None
+
+
+def _matching(version: Version, platform: Meta | None, arch: Meta | None) -> list[Artifact]:
+    return [a for a in version.artifacts if a.platform == _id(platform) and a.arch == _id(arch)]
+
+
+def _answer(
+    version: Version,
+    platform: Meta | None,
+    arch: Meta | None,
+    *,
+    found: bool,
+    rollback: bool | None,
+    intermediate: bool,
+    changelog: bool,
+) -> CheckAnswer:
+    """The generic body: flags, URL keys per extension, signature and changelog."""
+    body: dict[str, Any] = {"update_available": found}
+    body["critical"] = version.critical if (found or rollback) else False
+    if rollback is not None:
+        body["possible_rollback"] = rollback
+    if intermediate:
+        body["is_intermediate_required"] = True
+    platform_name = platform.name if platform else ""
+    arch_name = arch.name if arch else ""
+    for artifact in _matching(version, platform, arch):
+        # The original keeps a link only if it names the platform and the arch (Q11).
+        if (
+            not artifact.link
+            or platform_name not in artifact.link
+            or arch_name not in artifact.link
+        ):
+            continue
+        key = f"update_url_{artifact.package[1:]}" if artifact.package else "update_url"
+        body[key] = artifact.link
+        if artifact.signature:
+            body["signature"] = artifact.signature
+    text = "".join(f"{entry.changes}\n" for entry in version.changelog if entry.changes)
+    if changelog and text:
+        body["changelog"] = text
+    return CheckAnswer(
+        found=found,
+        possible_rollback=bool(rollback),
+        body=body,
+        latest_version="" if intermediate else version.version,
+    )
+
+
+# --- /apps/latest -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LatestRequest:
+    app_name: str
+    channel: str
+    platform: str
+    arch: str
+    package: str
+    owner: str
+
+
+async def latest_downloads(store: Store, request: LatestRequest) -> FeedAnswer:
+    """Links of the latest published version of a channel: a redirect when there is one,
+    else ``{channel: {platform: {arch: {package: {"url": link}}}}}``."""
+    if not request.app_name or not request.channel:
+        raise APIError(400, "Parameters 'app_name' and 'channel' are required")
+    app = await store.meta.get_by_name(APP.kind, request.app_name, request.owner)
+    if app is None:
+        raise APIError(500, "app_name not found in apps_meta collection")
+    channel = await store.meta.get_by_name(CHANNEL.kind, request.channel, request.owner)
+    if channel is None:
+        raise APIError(500, "channel not found in apps_meta collection")
+    try:
+        latest = await store.versions.latest(
+            VersionFilter(owner=request.owner, app_id=app.id, published=True, channel_id=channel.id)
+        )
+    except StoreError as exc:
+        raise APIError(500, str(exc)) from None
+    kept: list[tuple[str, str, str, str]] = []
+    for artifact in latest.artifacts if latest else []:
+        platform = await _name(store, PLATFORM.kind, artifact.platform)
+        arch = await _name(store, ARCH.kind, artifact.arch)
+        package = artifact.package[1:] if artifact.package else "no-extension"
+        if (
+            (not request.platform or platform == request.platform)
+            and (not request.arch or arch == request.arch)
+            and (not request.package or package == request.package)
+        ):
+            kept.append((platform, arch, package, artifact.link))
+    if not kept:
+        raise APIError(404, "No matching data found for the provided parameters")
+    if len(kept) == 1:
+        return FeedAnswer(302, location=kept[0][3])
+    tree: dict[str, Any] = {}
+    for platform, arch, package, link in kept:
+        tree.setdefault(platform, {}).setdefault(arch, {})[package] = {"url": link}
+    return FeedAnswer(200, {request.channel: tree})
+
+
+async def _name(store: Store, kind: Kind, meta_id: str) -> str:
+    if meta_id == ZERO_ID:
+        return ""
+    meta = await store.meta.get(kind, meta_id)
+    return meta.name if meta else ""
