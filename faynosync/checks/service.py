@@ -93,13 +93,16 @@ async def check_version(store: Store, request: CheckRequest) -> CheckResult:
         replace(scope, channel_id=_id(channel), required_intermediate=True)
     )
     steps = [
-        (step, candidate)
-        for candidate in candidates
-        for step in [_parse(candidate.version, 500)]
+        (step, version_id)
+        for version_id, text in candidates
+        for step in [_parse(text, 500)]
         if requested.compare(step) < 0 and step.compare(latest_version) <= 0
     ]
-    if steps:
-        _, target = min(steps, key=lambda pair: _Ordered(pair[0]))
+    chosen = (
+        await store.versions.get(min(steps, key=lambda s: _Ordered(s[0]))[1]) if steps else None
+    )
+    if chosen is not None:
+        target = chosen
         check = _answer(
             target, platform, arch, found=True, rollback=None, intermediate=True, changelog=True
         )

@@ -7,8 +7,9 @@ ignored, and a part that is empty or does not fit in 32 bits makes the query fai
 
 from __future__ import annotations
 
+import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 INT32_MAX = 2**31 - 1
 
@@ -76,19 +77,33 @@ class GoVersion:
     segments: tuple[int, ...]
     pre: str
     metadata: str
+    canonical: str = field(default="", compare=False)
+    # The segments without trailing zeros: go-version pads the shorter side with zeros, so
+    # without prereleases comparing these tuples gives its answer.
+    significant: tuple[int, ...] = field(default=(), compare=False)
 
-    def __str__(self) -> str:
+    def __post_init__(self) -> None:
         text = ".".join(str(s) for s in self.segments)
         if self.pre:
             text += f"-{self.pre}"
         if self.metadata:
             text += f"+{self.metadata}"
-        return text
+        object.__setattr__(self, "canonical", text)
+        significant = list(self.segments)
+        while significant and significant[-1] == 0:
+            significant.pop()
+        object.__setattr__(self, "significant", tuple(significant))
+
+    def __str__(self) -> str:
+        return self.canonical
 
     def compare(self, other: GoVersion) -> int:
         """-1, 0 or 1, as go-version's ``Compare``."""
-        if str(self) == str(other):
+        if self.canonical == other.canonical:
             return 0
+        if not self.pre and not other.pre:
+            a, b = self.significant, other.significant
+            return (a > b) - (a < b)
         mine, theirs = self.segments, other.segments
         if mine == theirs:
             if not self.pre and not other.pre:
@@ -128,8 +143,12 @@ def _prerelease(rest: str) -> str | None:
     return rest if rest[:1] in _LEADS and _dotted(rest) else None
 
 
+@functools.lru_cache(maxsize=65536)
 def parse(text: str) -> GoVersion:
-    """go-version's ``NewVersion``; raises :class:`MalformedVersion` with its message."""
+    """go-version's ``NewVersion``; raises :class:`MalformedVersion` with its message.
+
+    Pure, so cached: update checks parse the same stored versions again and again.
+    """
     malformed = MalformedVersion(f"Malformed version: {text}")
     body = text[1:] if text.startswith("v") else text
     end = 0

@@ -477,9 +477,9 @@ class MongoVersions:
         return items[0] if items else None
 
     @_translated
-    async def matching(self, query: VersionFilter, *, limit: int = 1000) -> list[Version]:
-        cursor = self._c.find(_version_match(query)).limit(limit)
-        return [version_from(doc) async for doc in cursor]
+    async def matching(self, query: VersionFilter, *, limit: int = 1000) -> list[tuple[str, str]]:
+        cursor = self._c.find(_version_match(query), {"version": 1}).limit(limit)
+        return [(str(doc["_id"]), str(doc.get("version", ""))) async for doc in cursor]
 
     @_translated
     async def with_private_link(self, link: str) -> Version | None:

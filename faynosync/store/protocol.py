@@ -161,8 +161,9 @@ class VersionRepository(Protocol):
         Raises :class:`StoreError` as :meth:`search` does for an unorderable version.
         """
 
-    async def matching(self, query: VersionFilter, *, limit: int = 1000) -> list[Version]:
-        """Matching versions in no particular order (for small sets, such as intermediates)."""
+    async def matching(self, query: VersionFilter, *, limit: int = 1000) -> list[tuple[str, str]]:
+        """Ids and version strings of matching versions, in no particular order (for small
+        sets such as required intermediate builds; :meth:`get` loads the one chosen)."""
 
     async def with_private_link(self, link: str) -> Version | None:
         """The version holding an artifact with this link."""

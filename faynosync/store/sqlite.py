@@ -116,6 +116,11 @@ MIGRATIONS: list[str] = [
     CREATE INDEX versions_unorderable ON versions (app_id) WHERE sort_error IS NOT NULL;
     CREATE INDEX versions_intermediate ON versions (app_id) WHERE required_intermediate = 1;
     """,
+    # "Has an artifact for this platform and arch" must find one row, not scan them all.
+    """
+    DROP INDEX artifacts_platform_arch;
+    CREATE INDEX artifacts_platform_arch_version ON artifacts (platform, arch, version_id);
+    """,
 ]
 
 DATABASE_NAME = "faynosync"
@@ -132,21 +137,25 @@ _translated = translate_errors(
 
 
 class _Db:
-    """Two connections: reads see committed data only; writes are serialised on the other."""
+    """Two connections: reads see committed data only; writes are serialised on the other.
 
-    def __init__(self, reader: aiosqlite.Connection, writer: aiosqlite.Connection) -> None:
+    Reads are indexed lookups of tens of microseconds, run on the event loop's own thread:
+    handing each to a worker thread cost several times that (the update-check hot path makes
+    about ten). In WAL mode a reader never waits for a writer. Writes go through aiosqlite's
+    thread, one transaction at a time.
+    """
+
+    def __init__(self, reader: sqlite3.Connection, writer: aiosqlite.Connection) -> None:
         self.reader = reader
         self.writer = writer
         self.write_lock = asyncio.Lock()
 
     async def one(self, sql: str, *params: Any) -> sqlite3.Row | None:
-        async with self.reader.execute(sql, params) as cursor:
-            row: sqlite3.Row | None = await cursor.fetchone()
-            return row
+        row: sqlite3.Row | None = self.reader.execute(sql, params).fetchone()
+        return row
 
     async def all(self, sql: str, *params: Any) -> list[sqlite3.Row]:
-        async with self.reader.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        return self.reader.execute(sql, params).fetchall()
 
     async def run(self, sql: str, *params: Any) -> int:
         """Execute one write statement (atomic on its own); return the changed row count."""
@@ -165,7 +174,7 @@ class _Db:
             await self.writer.commit()
 
     async def close(self) -> None:
-        await self.reader.close()
+        self.reader.close()
         await self.writer.close()
 
 
@@ -402,16 +411,18 @@ def _ordering(version: str) -> tuple[int | None, int | None, int | None, int | N
 def _version_where(query: VersionFilter) -> tuple[str, list[Any]]:
     clauses: list[str] = ["v.owner = ?"]
     params: list[Any] = [query.owner]
-    for column, value in (
-        ("v.app_id", query.app_id),
-        ("v.channel_id", query.channel_id),
+    for column, value in (("v.app_id", query.app_id), ("v.channel_id", query.channel_id)):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    for column, flag in (
         ("v.published", query.published),
         ("v.critical", query.critical),
         ("v.required_intermediate", query.required_intermediate),
     ):
-        if value is not None:
-            clauses.append(f"{column} = ?")
-            params.append(int(value) if isinstance(value, bool) else value)
+        if flag is not None:
+            # A literal, not a parameter: SQLite uses partial indexes only for literals.
+            clauses.append(f"{column} = {int(flag)}")
     element = [
         (column, value)
         for column, value in (("a.platform", query.platform_id), ("a.arch", query.arch_id))
@@ -611,12 +622,14 @@ class SqliteVersions:
         return (await self._load(rows))[0] if rows else None
 
     @_translated
-    async def matching(self, query: VersionFilter, *, limit: int = 1000) -> list[Version]:
+    async def matching(self, query: VersionFilter, *, limit: int = 1000) -> list[tuple[str, str]]:
         where, params = _version_where(query)
         rows = await self._db.all(
-            f"SELECT * FROM versions v WHERE {where} ORDER BY rowid LIMIT ?", *params, limit
+            f"SELECT id, version FROM versions v WHERE {where} ORDER BY rowid LIMIT ?",
+            *params,
+            limit,
         )
-        return await self._load(rows)
+        return [(row["id"], row["version"]) for row in rows]
 
     @_translated
     async def with_private_link(self, link: str) -> Version | None:
@@ -648,7 +661,7 @@ class SqliteStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             writer = await _connect(path)
-            reader = await _connect(path)
+            reader = _connect_reader(path)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open {path}: {exc}") from exc
         return cls(_Db(reader, writer))
@@ -679,14 +692,25 @@ class SqliteStore:
         await self._db.close()
 
 
+_PRAGMAS = (
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = NORMAL",
+    "PRAGMA busy_timeout = 5000",
+    "PRAGMA foreign_keys = ON",
+)
+
+
+def _connect_reader(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    for pragma in _PRAGMAS:
+        conn.execute(pragma)
+    return conn
+
+
 async def _connect(path: Path) -> aiosqlite.Connection:
     conn = await aiosqlite.connect(path, isolation_level=None)
     conn.row_factory = sqlite3.Row
-    for pragma in (
-        "PRAGMA journal_mode = WAL",
-        "PRAGMA synchronous = NORMAL",
-        "PRAGMA busy_timeout = 5000",
-        "PRAGMA foreign_keys = ON",
-    ):
+    for pragma in _PRAGMAS:
         await conn.execute(pragma)
     return conn

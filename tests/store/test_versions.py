@@ -169,11 +169,11 @@ async def test_latest_and_matching(store):
     query.platform_id = P2
     assert await store.versions.latest(query) is None
     found = await store.versions.matching(VersionFilter(owner="admin", app_id=APP, critical=False))
-    assert sorted(v.version for v in found) == ["1.0", "3.0"]
+    assert sorted(text for _, text in found) == ["1.0", "3.0"]
     intermediate = version("1.5")
     intermediate.required_intermediate = True
     await store.versions.insert(intermediate)
     found = await store.versions.matching(
         VersionFilter(owner="admin", app_id=APP, required_intermediate=True)
     )
-    assert [v.version for v in found] == ["1.5"]
+    assert found == [(intermediate.id, "1.5")]
