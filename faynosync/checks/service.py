@@ -13,7 +13,7 @@ from faynosync import updaters
 from faynosync.catalog.kinds import APP, ARCH, CHANNEL, PLATFORM
 from faynosync.core import names
 from faynosync.core.ids import ZERO_ID
-from faynosync.core.versioning import GoVersion, MalformedVersion, parse
+from faynosync.core.versioning import GoVersion, MalformedVersion, parse, step_key
 from faynosync.errors import APIError
 from faynosync.store import Store, StoreError
 from faynosync.store.models import Artifact, Kind, Meta, Version, VersionFilter
@@ -89,17 +89,11 @@ async def check_version(store: Store, request: CheckRequest) -> CheckResult:
     requested = _parse(request.version, 400)
 
     # Step 8: a required intermediate build between the client and the latest.
-    candidates = await store.versions.matching(
-        replace(scope, channel_id=_id(channel), required_intermediate=True)
-    )
-    steps = [
-        (step, version_id)
-        for version_id, text in candidates
-        for step in [_parse(text, 500)]
-        if requested.compare(step) < 0 and step.compare(latest_version) <= 0
-    ]
-    chosen = (
-        await store.versions.get(min(steps, key=lambda s: _Ordered(s[0]))[1]) if steps else None
+    chosen = await _lowest_step(
+        store,
+        replace(scope, channel_id=_id(channel), required_intermediate=True),
+        requested,
+        latest_version,
     )
     if chosen is not None:
         target = chosen
@@ -128,14 +122,41 @@ async def check_version(store: Store, request: CheckRequest) -> CheckResult:
     return CheckResult(updaters.answer(updater, check), True)
 
 
-class _Ordered:
-    """Sorts GoVersions with go-version's comparison."""
+STEP_PAGE = 50
 
-    def __init__(self, version: GoVersion) -> None:
-        self.version = version
 
-    def __lt__(self, other: _Ordered) -> bool:
-        return self.version.compare(other.version) < 0
+async def _lowest_step(
+    store: Store, query: VersionFilter, requested: GoVersion, latest: GoVersion
+) -> Version | None:
+    """The lowest required intermediate build with requested < step <= latest.
+
+    The store hands candidates in go-version's order, from just above the client's version,
+    after those it cannot key (which are parsed, and fail, as the original's loop fails).
+    """
+    above = "".join(f"{segment:020d}" for segment in requested.significant)
+    up_to = "".join(f"{segment:020d}" for segment in latest.significant)
+    best: tuple[GoVersion, str] | None = None
+    skip = 0
+    while True:
+        page = await store.versions.steps(
+            query,
+            above=above,
+            inclusive=bool(requested.pre),
+            up_to=up_to,
+            skip=skip,
+            limit=STEP_PAGE,
+        )
+        for version_id, text in page:
+            step = _parse(text, 500)
+            if requested.compare(step) < 0 and step.compare(latest) <= 0:
+                if best is None or step.compare(best[0]) < 0:
+                    best = (step, version_id)
+                # Past the unkeyed ones, the first fit is the lowest.
+                if step_key(text) is not None:
+                    return await store.versions.get(best[1])
+        if len(page) < STEP_PAGE:
+            return await store.versions.get(best[1]) if best else None
+        skip += STEP_PAGE
 
 
 def _parse(text: str, status: int) -> GoVersion:

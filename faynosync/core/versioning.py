@@ -221,3 +221,19 @@ def _compare_prereleases(mine: str, theirs: str) -> int:
         if result != 0:
             return result
     return 0
+
+
+def step_key(version: str) -> str | None:
+    """A string that sorts as go-version compares versions without a prerelease.
+
+    Stored versions are digits and dots, so this orders them exactly: the segments without
+    trailing zeros, 20 digits each. None when go-version cannot parse the version or it has a
+    prerelease; such versions must be compared one by one.
+    """
+    try:
+        parsed = parse(version)
+    except MalformedVersion:
+        return None
+    if parsed.pre:
+        return None
+    return "".join(f"{segment:020d}" for segment in parsed.significant)

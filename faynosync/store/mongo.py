@@ -16,7 +16,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConfigurationError, DuplicateKeyError, OperationFailure, PyMongoError
 
-from faynosync.core.versioning import OrderingError, order_key
+from faynosync.core.versioning import OrderingError, order_key, step_key
 from faynosync.store.models import (
     NAME_FIELDS,
     Admin,
@@ -68,6 +68,16 @@ INDEXES: dict[str, list[Document]] = {
             "partialFilterExpression": {"app_id": {"$type": "objectId"}},
         },
         {"name": "faynosync_artifacts_link", "key": [("artifacts.link", 1)]},
+        {
+            "name": "faynosync_unorderable",
+            "key": [("app_id", 1), ("faynosync_order.error", 1)],
+            "partialFilterExpression": {"faynosync_order.error": {"$exists": True}},
+        },
+        {
+            "name": "faynosync_intermediate",
+            "key": [("app_id", 1), ("faynosync_order.step", 1)],
+            "partialFilterExpression": {"required_intermediate": True},
+        },
         {
             "name": "faynosync_latest",
             "key": [
@@ -377,12 +387,16 @@ _SORT = [(f"{ORDER_FIELD}.v{i}", -1) for i in range(1, 5)]
 
 
 def order_document(version: str) -> Document:
+    """The database ordering's parts (or its error) and go-version's ``step`` key."""
     try:
         key = order_key(version)
     except OrderingError as exc:
         # What the original's $toInt pipeline answers when this version is among the matched.
-        return {"error": f"(ConversionFailure) {exc}"}
-    return {f"v{i}": part for i, part in enumerate(key, start=1)}
+        doc: Document = {"error": f"(ConversionFailure) {exc}"}
+    else:
+        doc = {f"v{i}": part for i, part in enumerate(key, start=1)}
+    doc["step"] = step_key(version)
+    return doc
 
 
 def _version_match(query: VersionFilter) -> Document:
@@ -477,8 +491,28 @@ class MongoVersions:
         return items[0] if items else None
 
     @_translated
-    async def matching(self, query: VersionFilter, *, limit: int = 1000) -> list[tuple[str, str]]:
-        cursor = self._c.find(_version_match(query), {"version": 1}).limit(limit)
+    async def steps(
+        self,
+        query: VersionFilter,
+        *,
+        above: str,
+        inclusive: bool,
+        up_to: str,
+        skip: int,
+        limit: int,
+    ) -> list[tuple[str, str]]:
+        step = f"{ORDER_FIELD}.step"
+        low = "$gte" if inclusive else "$gt"
+        match = {
+            **_version_match(query),
+            "$or": [{step: None}, {step: {low: above, "$lte": up_to}}],
+        }
+        cursor = (
+            self._c.find(match, {"version": 1})
+            .sort([(step, 1), ("_id", 1)])
+            .skip(skip)
+            .limit(limit)
+        )
         return [(str(doc["_id"]), str(doc.get("version", ""))) async for doc in cursor]
 
     @_translated
@@ -539,7 +573,8 @@ class MongoStore:
         """Versions written by FaynoSync get the ordering field this server sorts by."""
         versions = self._db["apps"]
         batch: list[UpdateOne] = []
-        async for doc in versions.find({ORDER_FIELD: {"$exists": False}}, {"version": 1}):
+        missing = {f"{ORDER_FIELD}.step": {"$exists": False}}
+        async for doc in versions.find(missing, {"version": 1}):
             update = {"$set": {ORDER_FIELD: order_document(str(doc.get("version", "")))}}
             batch.append(UpdateOne({"_id": doc["_id"]}, update))
             if len(batch) == 1000:

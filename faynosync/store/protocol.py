@@ -161,9 +161,19 @@ class VersionRepository(Protocol):
         Raises :class:`StoreError` as :meth:`search` does for an unorderable version.
         """
 
-    async def matching(self, query: VersionFilter, *, limit: int = 1000) -> list[tuple[str, str]]:
-        """Ids and version strings of matching versions, in no particular order (for small
-        sets such as required intermediate builds; :meth:`get` loads the one chosen)."""
+    async def steps(
+        self,
+        query: VersionFilter,
+        *,
+        above: str,
+        inclusive: bool,
+        up_to: str,
+        skip: int,
+        limit: int,
+    ) -> list[tuple[str, str]]:
+        """Ids and version strings of matching versions whose ``step_key`` lies in
+        (``above``, ``up_to``] (``[above, up_to]`` when ``inclusive``), lowest key first,
+        preceded by the versions without a key (:func:`core.versioning.step_key`)."""
 
     async def with_private_link(self, link: str) -> Version | None:
         """The version holding an artifact with this link."""

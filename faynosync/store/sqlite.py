@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import json
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from typing import Any
 import aiosqlite
 
 from faynosync.core.gotime import from_millis, to_millis
-from faynosync.core.versioning import OrderingError, order_key
+from faynosync.core.versioning import OrderingError, order_key, step_key
 from faynosync.store.models import (
     NAME_FIELDS,
     Admin,
@@ -40,8 +40,19 @@ from faynosync.store.protocol import (
     translate_errors,
 )
 
-# Append-only: each entry moves the schema one version up (PRAGMA user_version).
-MIGRATIONS: list[str] = [
+
+async def _fill_step_keys(conn: aiosqlite.Connection) -> None:
+    async with conn.execute("SELECT id, version FROM versions") as cursor:
+        rows = list(await cursor.fetchall())
+    await conn.executemany(
+        "UPDATE versions SET step_key = ? WHERE id = ?",
+        [(step_key(row[1]), row[0]) for row in rows],
+    )
+
+
+# Append-only: each entry moves the schema one version up (PRAGMA user_version); an entry is
+# SQL, or a function for what SQL cannot compute.
+MIGRATIONS: list[str | Callable[[aiosqlite.Connection], Awaitable[None]]] = [
     """
     CREATE TABLE admins (
         id TEXT PRIMARY KEY,
@@ -121,6 +132,14 @@ MIGRATIONS: list[str] = [
     DROP INDEX artifacts_platform_arch;
     CREATE INDEX artifacts_platform_arch_version ON artifacts (platform, arch, version_id);
     """,
+    # go-version's order, so that required intermediate builds are found through an index.
+    """
+    ALTER TABLE versions ADD COLUMN step_key TEXT;
+    DROP INDEX versions_intermediate;
+    CREATE INDEX versions_intermediate
+        ON versions (app_id, step_key) WHERE required_intermediate = 1;
+    """,
+    _fill_step_keys,
 ]
 
 DATABASE_NAME = "faynosync"
@@ -500,8 +519,8 @@ class SqliteVersions:
             await conn.execute(
                 "INSERT INTO versions (id, app_id, version, channel_id, published, critical,"
                 " required_intermediate, changelog, updated_at, owner,"
-                " sort1, sort2, sort3, sort4, sort_error)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " sort1, sort2, sort3, sort4, sort_error, step_key)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     version.id,
                     version.app_id,
@@ -514,6 +533,7 @@ class SqliteVersions:
                     to_millis(version.updated_at),
                     version.owner,
                     *_ordering(version.version),
+                    step_key(version.version),
                 ),
             )
             await self._write_artifacts(conn, version)
@@ -622,12 +642,27 @@ class SqliteVersions:
         return (await self._load(rows))[0] if rows else None
 
     @_translated
-    async def matching(self, query: VersionFilter, *, limit: int = 1000) -> list[tuple[str, str]]:
+    async def steps(
+        self,
+        query: VersionFilter,
+        *,
+        above: str,
+        inclusive: bool,
+        up_to: str,
+        skip: int,
+        limit: int,
+    ) -> list[tuple[str, str]]:
         where, params = _version_where(query)
+        low = ">=" if inclusive else ">"
         rows = await self._db.all(
-            f"SELECT id, version FROM versions v WHERE {where} ORDER BY rowid LIMIT ?",
+            f"SELECT id, version FROM versions v WHERE {where}"
+            f" AND (step_key IS NULL OR (step_key {low} ? AND step_key <= ?))"
+            " ORDER BY step_key, rowid LIMIT ? OFFSET ?",
             *params,
+            above,
+            up_to,
             limit,
+            skip,
         )
         return [(row["id"], row["version"]) for row in rows]
 
@@ -676,10 +711,13 @@ class SqliteStore:
                     f"the database schema (version {version}) is newer than this server "
                     f"(version {len(MIGRATIONS)})"
                 )
-            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-                for statement in script.split(";"):
-                    if statement.strip():
-                        await conn.execute(statement)
+            for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
+                if callable(step):
+                    await step(conn)
+                else:
+                    for statement in step.split(";"):
+                        if statement.strip():
+                            await conn.execute(statement)
                 await conn.execute(f"PRAGMA user_version = {number}")
 
     async def ping(self) -> None:

@@ -528,3 +528,11 @@ async def test_the_newest_version_decides_even_without_the_platform(client, tena
         404,
         "No matching data found for the provided parameters",
     )
+
+
+async def test_a_prerelease_client_below_an_intermediate(client, intermediates):
+    body = (await check(client, "0.0.7-1", **intermediates)).json()
+    assert body["is_intermediate_required"] is True
+    assert body["update_url_dmg"] == second("0.0.7.137")
+    body = (await check(client, "0.0.9-0", **intermediates)).json()
+    assert body["update_url_dmg"] == second("0.0.9.137")

@@ -109,5 +109,12 @@ async def test_migrate_gives_faynosyncs_versions_the_ordering_field(settings, db
     await store.close()
     good = await db["apps"].find_one({"version": "1.2.3"})
     bad = await db["apps"].find_one({"version": "1..2"})
-    assert good["faynosync_order"] == {"v1": 1, "v2": 2, "v3": 3, "v4": None}
+    assert good["faynosync_order"] == {
+        "v1": 1,
+        "v2": 2,
+        "v3": 3,
+        "v4": None,
+        "step": "0" * 19 + "1" + "0" * 19 + "2" + "0" * 19 + "3",
+    }
     assert bad["faynosync_order"]["error"].startswith("(ConversionFailure) Failed to parse")
+    assert bad["faynosync_order"]["step"] is None

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from faynosync.core.ids import ZERO_ID, new_id
-from faynosync.core.versioning import OrderingError, order_key
+from faynosync.core.versioning import OrderingError, order_key, step_key
 from faynosync.store import DuplicateKey, StoreError
 from faynosync.store.models import Artifact, ChangelogEntry, Version, VersionFilter
 
@@ -161,19 +161,36 @@ def test_order_keys():
     assert order_key("1.2.3.4.") == (1, 2, 3, 4)  # the empty fifth part is never converted
 
 
-async def test_latest_and_matching(store):
+async def test_latest_and_steps(store):
     for v, flags in [("1.0", {}), ("3.0", {"published": False}), ("2.0", {"critical": True})]:
         await store.versions.insert(version(v, **flags))
     query = VersionFilter(owner="admin", app_id=APP, published=True)
     assert (await store.versions.latest(query)).version == "2.0"
     query.platform_id = P2
     assert await store.versions.latest(query) is None
-    found = await store.versions.matching(VersionFilter(owner="admin", app_id=APP, critical=False))
-    assert sorted(text for _, text in found) == ["1.0", "3.0"]
-    intermediate = version("1.5")
-    intermediate.required_intermediate = True
-    await store.versions.insert(intermediate)
-    found = await store.versions.matching(
-        VersionFilter(owner="admin", app_id=APP, required_intermediate=True)
-    )
-    assert found == [(intermediate.id, "1.5")]
+    made = {}
+    for v in ("1.5", "1.5.0", "1.10", "1.9.1", "2.0.0.1", "1.2.", "0.9"):
+        step = version(v)
+        step.required_intermediate = True
+        await store.versions.insert(step)
+        made[step.id] = v
+    intermediates = VersionFilter(owner="admin", app_id=APP, required_intermediate=True)
+
+    async def steps(above: str, up_to: str, inclusive=False, skip=0, limit=50) -> list[str]:
+        found = await store.versions.steps(
+            intermediates,
+            above=step_key(above),
+            inclusive=inclusive,
+            up_to=step_key(up_to),
+            skip=skip,
+            limit=limit,
+        )
+        assert all(made[i] == v for i, v in found)
+        return [v for _, v in found]
+
+    # Unkeyed versions first, then go-version's order within the range.
+    assert await steps("1.5", "2.0") == ["1.2.", "1.9.1", "1.10"]
+    assert await steps("1.5", "2.0", inclusive=True) == ["1.2.", "1.5", "1.5.0", "1.9.1", "1.10"]
+    everything = ["1.2.", "0.9", "1.5", "1.5.0", "1.9.1", "1.10", "2.0.0.1"]
+    assert await steps("0", "9") == everything
+    assert await steps("0", "9", skip=1, limit=2) == everything[1:3]
