@@ -23,6 +23,7 @@ from faynosync.storage import open_storage
 from faynosync.storage import router as storage_router
 from faynosync.store import open_store
 from faynosync.system import router as system_router
+from faynosync.users import router as users_router
 from faynosync.versions import router as versions_router
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(versions_router.router)
     app.include_router(catalog_router.router)
     app.include_router(apps_router.router)
+    app.include_router(users_router.router)
     app.include_router(storage_router.router)
     if app.state.cache is not None:
         app.add_middleware(InvalidateOnWrite, cache=app.state.cache)

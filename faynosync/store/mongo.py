@@ -219,6 +219,30 @@ class MongoTeamUsers:
         await self._c.insert_one(doc)
 
     @_translated
+    async def get(self, user_id: str) -> TeamUser | None:
+        doc = await self._c.find_one({"_id": _oid(user_id)})
+        return self._from(doc) if doc else None
+
+    @_translated
+    async def list_by_owner(self, owner: str) -> list[TeamUser]:
+        return [self._from(doc) async for doc in self._c.find({"owner": owner})]
+
+    @_translated
+    async def update(self, user: TeamUser) -> None:
+        changes = {
+            "username": user.username,
+            "password": user.password,
+            "permissions": user.permissions.to_document(),
+            "updated_at": user.updated_at,
+        }
+        await self._c.update_one({"_id": _oid(user.id)}, {"$set": changes})
+
+    @_translated
+    async def delete(self, user_id: str, owner: str) -> bool:
+        result = await self._c.delete_one({"_id": _oid(user_id), "owner": owner})
+        return result.deleted_count > 0
+
+    @_translated
     async def set_permissions(self, user_id: str, permissions: Permissions) -> None:
         await self._c.update_one(
             {"_id": _oid(user_id)}, {"$set": {"permissions": permissions.to_document()}}

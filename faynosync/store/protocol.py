@@ -94,6 +94,18 @@ class AdminRepository(Protocol):
 class TeamUserRepository(Protocol):
     async def get_by_username(self, username: str) -> TeamUser | None: ...
 
+    async def get(self, user_id: str) -> TeamUser | None: ...
+
+    async def list_by_owner(self, owner: str) -> list[TeamUser]:
+        """An admin's team users in insertion order."""
+
+    async def update(self, user: TeamUser) -> None:
+        """Write username, password, permissions and updated_at; :class:`DuplicateKey` when
+        the username is taken."""
+
+    async def delete(self, user_id: str, owner: str) -> bool:
+        """Delete the admin's team user; False when there is none with this id and owner."""
+
     async def insert(self, user: TeamUser) -> None:
         """Raises :class:`DuplicateKey` when the username exists."""
 

@@ -279,6 +279,35 @@ class SqliteTeamUsers:
         )
 
     @_translated
+    async def get(self, user_id: str) -> TeamUser | None:
+        row = await self._db.one("SELECT * FROM team_users WHERE id = ?", user_id)
+        return self._from(row) if row else None
+
+    @_translated
+    async def list_by_owner(self, owner: str) -> list[TeamUser]:
+        rows = await self._db.all("SELECT * FROM team_users WHERE owner = ? ORDER BY rowid", owner)
+        return [self._from(row) for row in rows]
+
+    @_translated
+    async def update(self, user: TeamUser) -> None:
+        await self._db.run(
+            "UPDATE team_users SET username = ?, password = ?, permissions = ?, updated_at = ?"
+            " WHERE id = ?",
+            user.username,
+            user.password,
+            json.dumps(user.permissions.to_document()),
+            to_millis(user.updated_at),
+            user.id,
+        )
+
+    @_translated
+    async def delete(self, user_id: str, owner: str) -> bool:
+        deleted = await self._db.run(
+            "DELETE FROM team_users WHERE id = ? AND owner = ?", user_id, owner
+        )
+        return deleted > 0
+
+    @_translated
     async def set_permissions(self, user_id: str, permissions: Permissions) -> None:
         await self._db.run(
             "UPDATE team_users SET permissions = ? WHERE id = ?",
