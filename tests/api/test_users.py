@@ -272,3 +272,67 @@ async def test_team_users_lists_show_what_they_may_see(client, admin):
     listed_channels = (await client.get("/channel/list", headers=team)).json()["channels"]
     assert [c["ChannelName"] for c in listed_channels] == ["nightly"]
     assert_body(await client.get("/app/list", headers=team), 200, '{"apps":null}')
+
+
+async def test_appendix_c_grants_through_user_update(client, admin):
+    """Create-only first; after /user/update the team user renames and deletes."""
+    ids = {
+        "app": await create_app(client, admin, "testapp"),
+        "channel": await create(client, admin, "channel", "stable"),
+        "platform": await create(client, admin, "platform", "universalPlatform"),
+        "arch": await create(client, admin, "arch", "universalArch"),
+    }
+    plural = {"app": "apps", "channel": "channels", "platform": "platforms", "arch": "archs"}
+    creator = {"create": True}
+    perms = {plural[k]: {**creator, "allowed": [v]} for k, v in ids.items()}
+    await create_user(client, admin, permissions=perms)
+    team = bearer(await login(client, "teamuser1", "tpass"))
+    own = {
+        "app": await create_app(client, team, "teamapp"),
+        "channel": await create(client, team, "channel", "teamchannel"),
+        "platform": await create(client, team, "platform", "teamplatform"),
+        "arch": await create(client, team, "arch", "teamarch"),
+    }
+    for kind in ids:
+        path = f"/{kind}/delete?id={own[kind]}"
+        assert_error(await client.delete(path, headers=team), 403, "Permission denied")
+    user = (await users(client, admin))[0]
+    granted = {
+        plural[k]: {"create": True, "edit": True, "delete": True, "allowed": [ids[k], own[k]]}
+        for k in ids
+    }
+    body = {"id": user["id"], "username": "teamuser1", "permissions": granted}
+    assert (await client.post("/user/update", json=body, headers=admin)).status_code == 200
+    response = await client.post(
+        "/app/update",
+        files={"data": (None, f'{{"id":"{ids["app"]}","app":"newApp"}}')},
+        headers=team,
+    )
+    assert_body(response, 200, '{"updateAppResult.Updated":true}')
+    for kind, name in (("channel", "newChannel"), ("arch", "newArch")):
+        response = await client.post(
+            f"/{kind}/update", json={"id": ids[kind], kind: name}, headers=team
+        )
+        assert response.status_code == 200
+    body = {
+        "id": ids["platform"],
+        "platform": "newPlatform",
+        "updaters": [{"type": "manual", "default": True}],
+    }
+    assert (await client.post("/platform/update", json=body, headers=team)).status_code == 200
+    for kind in ids:
+        response = await client.delete(f"/{kind}/delete?id={own[kind]}", headers=team)
+        title = kind.capitalize()
+        assert_body(response, 200, f'{{"delete{title}Result.DeletedCount":1}}')
+    apps = (await client.get("/app/list", headers=admin)).json()["apps"]
+    assert [a["AppName"] for a in apps] == ["newApp"]
+
+
+async def test_a_token_of_nobody_searches_as_an_admin_of_that_name(client):
+    from faynosync.core.security import create_token
+    from tests.support.api import JWT_SECRET
+
+    response = await client.get(
+        "/search", params={"app_name": "x"}, headers=bearer(create_token("ghost", JWT_SECRET))
+    )
+    assert_error(response, 500, "app_name not found in apps_meta collection")
