@@ -23,6 +23,8 @@ from faynosync.storage import open_storage
 from faynosync.storage import router as storage_router
 from faynosync.store import open_store
 from faynosync.system import router as system_router
+from faynosync.telemetry import router as telemetry_router
+from faynosync.telemetry.collector import TelemetryCollector
 from faynosync.users import router as users_router
 from faynosync.versions import router as versions_router
 
@@ -57,6 +59,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.jwt_secret = secret
             app.state.store = store
             app.state.storage = storage
+            app.state.telemetry = None
+            if settings.ENABLE_TELEMETRY:
+                collector = TelemetryCollector(store, interval=settings.FAYNOSYNC_TELEMETRY_FLUSH)
+                collector.start()
+                stack.push_async_callback(collector.close)
+                app.state.telemetry = collector
             app.state.slack = SlackNotifier(settings, store) if settings.SLACK_ENABLE else None
             if app.state.slack is not None:
                 stack.push_async_callback(app.state.slack.close)
@@ -87,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(catalog_router.router)
     app.include_router(apps_router.router)
     app.include_router(users_router.router)
+    app.include_router(telemetry_router.router)
     app.include_router(storage_router.router)
     if app.state.cache is not None:
         app.add_middleware(InvalidateOnWrite, cache=app.state.cache)

@@ -25,6 +25,7 @@ class CachedResponse:
     status: int
     body: bytes
     headers: tuple[tuple[str, str], ...]
+    facts: object = None  # what telemetry records of the answer, for hits too
 
 
 class ResponseCache:

@@ -10,6 +10,7 @@ from faynosync.checks.cache import CachedResponse, CacheKey, ResponseCache
 from faynosync.deps import StoreDep
 from faynosync.http.inputs import query_value
 from faynosync.http.responses import GoJSONResponse, go_redirect, no_content
+from faynosync.telemetry.collector import TelemetryCollector
 from faynosync.updaters.answers import FeedAnswer
 
 router = APIRouter(tags=["checks"], default_response_class=GoJSONResponse)
@@ -27,11 +28,36 @@ def _cached(response: CachedResponse) -> Response:
     return Response(response.body, status_code=response.status, headers=dict(response.headers))
 
 
-def _keep(cache: ResponseCache, key: CacheKey, response: Response, generation: int) -> None:
+def _keep(
+    cache: ResponseCache,
+    key: CacheKey,
+    response: Response,
+    generation: int,
+    facts: service.CheckFacts | None = None,
+) -> None:
     headers = tuple(
         (name.decode("latin-1"), value.decode("latin-1")) for name, value in response.raw_headers
     )
-    cache.put(key, CachedResponse(response.status_code, bytes(response.body), headers), generation)
+    entry = CachedResponse(response.status_code, bytes(response.body), headers, facts)
+    cache.put(key, entry, generation)
+
+
+def _record(request: Request, check: service.CheckRequest, facts: service.CheckFacts) -> None:
+    """Telemetry of an answered check, cache hits included (the original lost those)."""
+    collector: TelemetryCollector | None = request.app.state.telemetry
+    device = request.headers.get("x-device-id", "")
+    if collector is None or not device:
+        return
+    collector.record(
+        owner=check.owner,
+        app=check.app_name,
+        version=check.version,
+        channel=check.channel,
+        platform=facts.platform,
+        arch=facts.arch,
+        device=device,
+        has_update=facts.found,
+    )
 
 
 async def _check(request: Request, store: StoreDep, check: service.CheckRequest) -> Response:
@@ -40,12 +66,15 @@ async def _check(request: Request, store: StoreDep, check: service.CheckRequest)
     if cache is not None:
         hit = cache.get(key)
         if hit is not None:
+            if isinstance(hit.facts, service.CheckFacts):
+                _record(request, check, hit.facts)
             return _cached(hit)
         generation = cache.generation
     result = await service.check_version(store, check)
     response = _render(request, result.answer)
+    _record(request, check, result.facts)
     if cache is not None and result.cacheable:
-        _keep(cache, key, response, generation)
+        _keep(cache, key, response, generation, result.facts)
     return response
 
 

@@ -33,9 +33,20 @@ class CheckRequest:
 
 
 @dataclass(frozen=True)
+class CheckFacts:
+    """What telemetry records of an answered check (spec 8.1): platform and arch as step 2
+    resolved them (unknown names become empty), and whether an update was offered."""
+
+    found: bool
+    platform: str
+    arch: str
+
+
+@dataclass(frozen=True)
 class CheckResult:
     answer: FeedAnswer
     cacheable: bool  # the "Not found" answer is not kept
+    facts: CheckFacts
 
 
 def _id(meta: Meta | None) -> str:
@@ -114,12 +125,16 @@ async def check_version(store: Store, request: CheckRequest) -> CheckResult:
             changelog=order != 0,
         )
 
+    facts = CheckFacts(
+        found=check.found,
+        platform=platform.name if platform else "",
+        arch=arch.name if arch else "",
+    )
     # Step 11: no update and no artifact (unreachable: step 5 found one) is "Not found".
     if not check.found and not _matching(target, platform, arch):
-        return CheckResult(
-            FeedAnswer(200, {"error": "Not found", "update_available": False}), False
-        )
-    return CheckResult(updaters.answer(updater, check), True)
+        not_found = FeedAnswer(200, {"error": "Not found", "update_available": False})
+        return CheckResult(not_found, False, facts)
+    return CheckResult(updaters.answer(updater, check), True, facts)
 
 
 STEP_PAGE = 50

@@ -174,3 +174,32 @@ class VersionFilter:
     required_intermediate: bool | None = None
     platform_id: str | None = None
     arch_id: str | None = None
+
+
+@dataclass
+class DeviceDay:
+    """What one device did on one day for one app: its last version and answer, and every
+    channel, platform and arch it asked with."""
+
+    owner: str
+    app: str
+    date: str
+    device: str
+    version: str
+    has_update: bool
+    channels: set[str] = field(default_factory=set)
+    platforms: set[str] = field(default_factory=set)
+    archs: set[str] = field(default_factory=set)
+
+
+@dataclass
+class TelemetryBatch:
+    """Update checks gathered in memory since the last flush."""
+
+    requests: dict[tuple[str, str, str], int] = field(default_factory=dict)  # owner, app, date
+    devices: dict[tuple[str, str, str, str], DeviceDay] = field(default_factory=dict)
+    versions: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # owner, app
+    today: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.requests)

@@ -6,7 +6,7 @@ Pointed at an existing FaynoSync database it reads and writes the same documents
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
@@ -22,10 +22,12 @@ from faynosync.store.models import (
     Admin,
     Artifact,
     ChangelogEntry,
+    DeviceDay,
     Kind,
     Meta,
     Permissions,
     TeamUser,
+    TelemetryBatch,
     Updater,
     Version,
     VersionFilter,
@@ -104,6 +106,13 @@ INDEXES: dict[str, list[Document]] = {
         }
         for field in ("channel_name", "platform_name", "arch_id", "app_name")
     ],
+    **{
+        name: [
+            {"name": "faynosync_expiry", "key": [("expires_at", 1)], "expireAfterSeconds": 0},
+            {"name": "faynosync_scope", "key": [("owner", 1), ("app", 1), ("date", 1)]},
+        ]
+        for name in ("telemetry_daily", "telemetry_devices", "telemetry_versions")
+    },
     "team_users": [
         {
             "name": "username_sort_by_asc_created",
@@ -550,6 +559,116 @@ class MongoVersions:
         return found is not None
 
 
+TELEMETRY_DAYS = 31  # a day's data outlives it by 30 days, as the original's key TTL
+
+
+def _expiry(day: str) -> datetime:
+    return datetime.fromisoformat(day).replace(tzinfo=UTC) + timedelta(days=TELEMETRY_DAYS)
+
+
+class MongoTelemetry:
+    """Three collections with TTL indexes: daily request counts, device days, known versions."""
+
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self._daily = db["telemetry_daily"]
+        self._devices = db["telemetry_devices"]
+        self._versions = db["telemetry_versions"]
+
+    @_translated
+    async def merge(self, batch: TelemetryBatch) -> None:
+        daily = [
+            UpdateOne(
+                {"_id": f"{owner}|{app}|{day}"},
+                {
+                    "$inc": {"requests": count},
+                    "$set": {"owner": owner, "app": app, "date": day, "expires_at": _expiry(day)},
+                },
+                upsert=True,
+            )
+            for (owner, app, day), count in batch.requests.items()
+        ]
+        devices = [
+            UpdateOne(
+                {"_id": f"{d.owner}|{d.app}|{d.date}|{d.device}"},
+                {
+                    "$set": {
+                        "owner": d.owner,
+                        "app": d.app,
+                        "date": d.date,
+                        "device": d.device,
+                        "version": d.version,
+                        "has_update": d.has_update,
+                        "expires_at": _expiry(d.date),
+                    },
+                    "$addToSet": {
+                        "channels": {"$each": sorted(d.channels)},
+                        "platforms": {"$each": sorted(d.platforms)},
+                        "archs": {"$each": sorted(d.archs)},
+                    },
+                },
+                upsert=True,
+            )
+            for d in batch.devices.values()
+        ]
+        versions = [
+            UpdateOne(
+                {"_id": f"{owner}|{app}|{version}"},
+                {"$set": {"owner": owner, "app": app, "version": version}},
+                upsert=True,
+            )
+            for (owner, app), known in batch.versions.items()
+            for version in known
+        ]
+        for collection, writes in (
+            (self._daily, daily),
+            (self._devices, devices),
+            (self._versions, versions),
+        ):
+            if writes:
+                await collection.bulk_write(writes, ordered=False)
+        # The known versions of an app live on while it is seen (as a Redis key's TTL).
+        for owner, app in batch.versions:
+            await self._versions.update_many(
+                {"owner": owner, "app": app}, {"$set": {"expires_at": _expiry(batch.today)}}
+            )
+
+    @_translated
+    async def requests(self, owner: str, dates: list[str]) -> dict[tuple[str, str], int]:
+        cursor = self._daily.find({"owner": owner, "date": {"$in": dates}})
+        return {(doc["app"], doc["date"]): int(doc["requests"]) async for doc in cursor}
+
+    @_translated
+    async def devices(self, owner: str, apps: list[str], dates: list[str]) -> list[DeviceDay]:
+        cursor = self._devices.find({"owner": owner, "app": {"$in": apps}, "date": {"$in": dates}})
+        return [
+            DeviceDay(
+                owner=owner,
+                app=doc["app"],
+                date=doc["date"],
+                device=doc["device"],
+                version=doc["version"],
+                has_update=bool(doc["has_update"]),
+                channels=set(doc.get("channels", [])),
+                platforms=set(doc.get("platforms", [])),
+                archs=set(doc.get("archs", [])),
+            )
+            async for doc in cursor
+        ]
+
+    @_translated
+    async def known_versions(self, owner: str, apps: list[str]) -> dict[str, set[str]]:
+        known: dict[str, set[str]] = {}
+        async for doc in self._versions.find({"owner": owner, "app": {"$in": apps}}):
+            known.setdefault(doc["app"], set()).add(doc["version"])
+        return known
+
+    @_translated
+    async def purge(self, before: str) -> None:
+        # The TTL indexes expire documents; this drops what they have not reached yet.
+        for collection in (self._daily, self._devices):
+            await collection.delete_many({"date": {"$lt": before}})
+
+
 class MongoStore:
     """The store on MongoDB; the database is the one named in the URL's path."""
 
@@ -572,6 +691,7 @@ class MongoStore:
         self.team_users = MongoTeamUsers(self._db["team_users"])
         self.meta = MongoMeta(self._db["apps_meta"])
         self.versions = MongoVersions(self._db["apps"])
+        self.telemetry = MongoTelemetry(self._db)
 
     @property
     def database(self) -> AsyncDatabase[Document]:

@@ -14,10 +14,12 @@ from typing import Any, ParamSpec, Protocol, TypeVar
 from faynosync.store.models import (
     Admin,
     Artifact,
+    DeviceDay,
     Kind,
     Meta,
     Permissions,
     TeamUser,
+    TelemetryBatch,
     Version,
     VersionFilter,
 )
@@ -194,6 +196,25 @@ class VersionRepository(Protocol):
         """Whether any version uses the app, channel, platform or arch with this id."""
 
 
+class TelemetryRepository(Protocol):
+    """Update-check telemetry, per owner, app and day, kept 30 days."""
+
+    async def merge(self, batch: TelemetryBatch) -> None:
+        """Add a batch: request counts add up; a device's version and answer are replaced by
+        the batch's, its channels, platforms and archs join the stored ones; the app's known
+        versions grow and stay (all of them) while the app sees traffic."""
+
+    async def requests(self, owner: str, dates: list[str]) -> dict[tuple[str, str], int]:
+        """Requests per (app, date) of an owner on these dates."""
+
+    async def devices(self, owner: str, apps: list[str], dates: list[str]) -> list[DeviceDay]: ...
+
+    async def known_versions(self, owner: str, apps: list[str]) -> dict[str, set[str]]: ...
+
+    async def purge(self, before: str) -> None:
+        """Forget days before ``before`` (YYYY-MM-DD), and known versions of apps unseen since."""
+
+
 class Store(Protocol):
     name: str
     """What the health check calls the database ("MongoDB", "SQLite")."""
@@ -209,6 +230,9 @@ class Store(Protocol):
 
     @property
     def versions(self) -> VersionRepository: ...
+
+    @property
+    def telemetry(self) -> TelemetryRepository: ...
 
     async def migrate(self) -> None:
         """Create what the schema needs (collections, indexes, tables). Idempotent."""

@@ -25,10 +25,12 @@ from faynosync.store.models import (
     Admin,
     Artifact,
     ChangelogEntry,
+    DeviceDay,
     Kind,
     Meta,
     Permissions,
     TeamUser,
+    TelemetryBatch,
     Updater,
     Version,
     VersionFilter,
@@ -140,6 +142,43 @@ MIGRATIONS: list[str | Callable[[aiosqlite.Connection], Awaitable[None]]] = [
         ON versions (app_id, step_key) WHERE required_intermediate = 1;
     """,
     _fill_step_keys,
+    """
+    CREATE TABLE telemetry_requests (
+        owner TEXT NOT NULL,
+        app TEXT NOT NULL,
+        date TEXT NOT NULL,
+        requests INTEGER NOT NULL,
+        PRIMARY KEY (owner, date, app)
+    );
+    CREATE TABLE telemetry_devices (
+        owner TEXT NOT NULL,
+        app TEXT NOT NULL,
+        date TEXT NOT NULL,
+        device TEXT NOT NULL,
+        version TEXT NOT NULL,
+        has_update INTEGER NOT NULL,
+        PRIMARY KEY (owner, app, date, device)
+    );
+    CREATE TABLE telemetry_members (
+        owner TEXT NOT NULL,
+        app TEXT NOT NULL,
+        date TEXT NOT NULL,
+        device TEXT NOT NULL,
+        dimension TEXT NOT NULL CHECK (dimension IN ('channel', 'platform', 'arch')),
+        value TEXT NOT NULL,
+        PRIMARY KEY (owner, app, date, device, dimension, value)
+    );
+    CREATE TABLE telemetry_versions (
+        owner TEXT NOT NULL,
+        app TEXT NOT NULL,
+        version TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        PRIMARY KEY (owner, app, version)
+    );
+    CREATE INDEX telemetry_requests_date ON telemetry_requests (date);
+    CREATE INDEX telemetry_devices_date ON telemetry_devices (date);
+    CREATE INDEX telemetry_members_date ON telemetry_members (date);
+    """,
 ]
 
 DATABASE_NAME = "faynosync"
@@ -708,6 +747,106 @@ class SqliteVersions:
         return await self._db.one(_REFERENCE_QUERIES[kind], meta_id) is not None
 
 
+_DIMENSIONS = (("channel", "channels"), ("platform", "platforms"), ("arch", "archs"))
+
+
+class SqliteTelemetry:
+    def __init__(self, db: _Db) -> None:
+        self._db = db
+
+    @_translated
+    async def merge(self, batch: TelemetryBatch) -> None:
+        async with self._db.transaction() as conn:
+            await conn.executemany(
+                "INSERT INTO telemetry_requests (owner, app, date, requests) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT DO UPDATE SET requests = requests + excluded.requests",
+                [(*key, count) for key, count in batch.requests.items()],
+            )
+            days = list(batch.devices.values())
+            await conn.executemany(
+                "INSERT INTO telemetry_devices (owner, app, date, device, version, has_update)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE"
+                " SET version = excluded.version, has_update = excluded.has_update",
+                [(d.owner, d.app, d.date, d.device, d.version, int(d.has_update)) for d in days],
+            )
+            await conn.executemany(
+                "INSERT OR IGNORE INTO telemetry_members VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (d.owner, d.app, d.date, d.device, dimension, value)
+                    for d in days
+                    for dimension, attribute in _DIMENSIONS
+                    for value in getattr(d, attribute)
+                ],
+            )
+            await conn.executemany(
+                "INSERT OR IGNORE INTO telemetry_versions VALUES (?, ?, ?, ?)",
+                [
+                    (owner, app, version, batch.today)
+                    for (owner, app), versions in batch.versions.items()
+                    for version in versions
+                ],
+            )
+            # The set of known versions lives on while its app is seen (as a Redis key's TTL).
+            await conn.executemany(
+                "UPDATE telemetry_versions SET last_seen = ? WHERE owner = ? AND app = ?",
+                [(batch.today, owner, app) for owner, app in batch.versions],
+            )
+
+    @_translated
+    async def requests(self, owner: str, dates: list[str]) -> dict[tuple[str, str], int]:
+        rows = await self._db.all(
+            "SELECT app, date, requests FROM telemetry_requests WHERE owner = ?"
+            " AND date IN (SELECT value FROM json_each(?))",
+            owner,
+            json.dumps(dates),
+        )
+        return {(row["app"], row["date"]): int(row["requests"]) for row in rows}
+
+    @_translated
+    async def devices(self, owner: str, apps: list[str], dates: list[str]) -> list[DeviceDay]:
+        scope = (
+            " WHERE owner = ? AND app IN (SELECT value FROM json_each(?))"
+            " AND date IN (SELECT value FROM json_each(?))"
+        )
+        params = (owner, json.dumps(apps), json.dumps(dates))
+        days: dict[tuple[str, str, str], DeviceDay] = {}
+        for row in await self._db.all("SELECT * FROM telemetry_devices" + scope, *params):
+            days[(row["app"], row["date"], row["device"])] = DeviceDay(
+                owner=owner,
+                app=row["app"],
+                date=row["date"],
+                device=row["device"],
+                version=row["version"],
+                has_update=bool(row["has_update"]),
+            )
+        attributes = dict(_DIMENSIONS)
+        for row in await self._db.all("SELECT * FROM telemetry_members" + scope, *params):
+            day = days.get((row["app"], row["date"], row["device"]))
+            if day is not None:
+                getattr(day, attributes[row["dimension"]]).add(row["value"])
+        return list(days.values())
+
+    @_translated
+    async def known_versions(self, owner: str, apps: list[str]) -> dict[str, set[str]]:
+        rows = await self._db.all(
+            "SELECT app, version FROM telemetry_versions WHERE owner = ?"
+            " AND app IN (SELECT value FROM json_each(?))",
+            owner,
+            json.dumps(apps),
+        )
+        known: dict[str, set[str]] = {}
+        for row in rows:
+            known.setdefault(row["app"], set()).add(row["version"])
+        return known
+
+    @_translated
+    async def purge(self, before: str) -> None:
+        async with self._db.transaction() as conn:
+            for table in ("telemetry_requests", "telemetry_devices", "telemetry_members"):
+                await conn.execute(f"DELETE FROM {table} WHERE date < ?", (before,))
+            await conn.execute("DELETE FROM telemetry_versions WHERE last_seen < ?", (before,))
+
+
 class SqliteStore:
     """The store in one SQLite file. Open it with :meth:`open`."""
 
@@ -719,6 +858,7 @@ class SqliteStore:
         self.team_users = SqliteTeamUsers(db)
         self.meta = SqliteMeta(db)
         self.versions = SqliteVersions(db)
+        self.telemetry = SqliteTelemetry(db)
 
     @classmethod
     async def open(cls, path: Path) -> SqliteStore:

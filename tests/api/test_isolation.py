@@ -158,6 +158,9 @@ CALLS: dict[tuple[str, str], tuple[Call, bool]] = {
         False,
     ),
     ("GET", "/"): (query("GET", "/", lambda a: {}), False),
+    ("GET", "/telemetry"): (
+        query("GET", "/telemetry", lambda a: {"range": "week", "apps": "testapp"}), False
+    ),
     ("GET", "/objects/{bucket}/{key:path}"): (
         query("GET", f"/objects/private/{KEY}", lambda a: {}),
         True,

@@ -1,0 +1,44 @@
+"""Route: ``GET /telemetry``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from faynosync.auth import service as auth_service
+from faynosync.deps import SettingsDep, StoreDep, TokenUsername
+from faynosync.errors import APIError
+from faynosync.http.inputs import query_value
+from faynosync.http.responses import GoJSONResponse
+from faynosync.telemetry import service
+
+router = APIRouter(tags=["telemetry"], default_response_class=GoJSONResponse)
+
+
+@router.get("/telemetry", operation_id="telemetry-report")
+async def telemetry(
+    request: Request, store: StoreDep, settings: SettingsDep, username: TokenUsername
+) -> Response:
+    if not settings.ENABLE_TELEMETRY:
+        raise APIError(403, "Telemetry is not enabled on this instance")
+    collector = request.app.state.telemetry
+    if collector is not None:
+        await collector.flush()  # what was counted up to now is in the report
+
+    def q(name: str) -> str:
+        return query_value(request, name)
+
+    body = await service.report(
+        store=store,
+        viewer=await auth_service.viewer(store=store, username=username),
+        day=q("date"),
+        range_name=q("range"),
+        apps=q("apps"),
+        channels=q("channels"),
+        platforms=q("platforms"),
+        archs=q("architectures"),
+        today=datetime.now(UTC).date(),
+    )
+    return GoJSONResponse(body)

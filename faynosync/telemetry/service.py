@@ -1,0 +1,191 @@
+"""``GET /telemetry``: the report of spec 8.2, computed from the stored device days.
+
+The arithmetic is the original's: counts are summed per day (a device seen on three days counts
+three times), request counts are never filtered, and when ``apps`` is given each app is
+aggregated alone and merged, ``total_active_apps`` and ``used_versions_count`` then being the
+last app's (Q16). Arrays are sorted by name where the original's order was Redis's.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from faynosync.auth.service import Principal
+from faynosync.core.gojson import GoStruct
+from faynosync.errors import APIError
+from faynosync.store import Store
+from faynosync.store.models import DeviceDay
+
+RANGES = {"week": 7, "month": 30}
+
+
+@dataclass
+class Filters:
+    channels: set[str]
+    platforms: set[str]
+    archs: set[str]
+
+    def keep(self, day: DeviceDay) -> bool:
+        return (
+            (not self.channels or bool(day.channels & self.channels))
+            and (not self.platforms or bool(day.platforms & self.platforms))
+            and (not self.archs or bool(day.archs & self.archs))
+        )
+
+
+@dataclass
+class Totals:
+    """What one aggregation run (one app, or all apps together) adds up."""
+
+    requests: int = 0
+    unique: int = 0
+    latest: int = 0
+    outdated: int = 0
+    active_apps: int = 0
+    used_versions: int = 0
+    known: set[str] = field(default_factory=set)
+    usage: Counter[str] = field(default_factory=Counter)
+    platforms: Counter[str] = field(default_factory=Counter)
+    archs: Counter[str] = field(default_factory=Counter)
+    channels: Counter[str] = field(default_factory=Counter)
+    daily: dict[str, list[int]] = field(default_factory=dict)  # date -> 4 counts
+
+
+def split(text: str) -> list[str]:
+    return [item for item in text.split(",") if item]
+
+
+def date_range(range_name: str, day: str, today: date) -> list[str]:
+    if range_name:
+        if range_name not in RANGES:
+            raise APIError(400, "Invalid range parameter. Use 'week' or 'month'")
+        span = RANGES[range_name]
+        return [(today - timedelta(days=span - i)).isoformat() for i in range(span + 1)]
+    return [day or today.isoformat()]
+
+
+def _aggregate(
+    apps: list[str],
+    dates: list[str],
+    requests: dict[tuple[str, str], int],
+    days: list[DeviceDay],
+    known: dict[str, set[str]],
+    filters: Filters,
+) -> Totals:
+    totals = Totals()
+    for app in apps:
+        active = False
+        totals.known |= known.get(app, set())
+        for day in dates:
+            count = requests.get((app, day), 0)
+            seen = [d for d in days if d.app == app and d.date == day]
+            kept = [d for d in seen if filters.keep(d)]
+            active = active or count > 0 or bool(seen)
+            stats = totals.daily.setdefault(day, [0, 0, 0, 0])
+            latest = sum(1 for d in kept if not d.has_update)
+            outdated = len(kept) - latest
+            for index, amount in enumerate((count, len(kept), latest, outdated)):
+                stats[index] += amount
+            totals.requests += count
+            totals.unique += len(kept)
+            totals.latest += latest
+            totals.outdated += outdated
+            for d in kept:
+                if d.version in totals.known:
+                    totals.usage[d.version] += 1
+                for names, wanted, counter in (
+                    (d.platforms, filters.platforms, totals.platforms),
+                    (d.archs, filters.archs, totals.archs),
+                    (d.channels, filters.channels, totals.channels),
+                ):
+                    counter.update(name for name in names if not wanted or name in wanted)
+        totals.active_apps += int(active)
+    totals.used_versions = sum(1 for v in totals.known if totals.usage[v] > 0)
+    return totals
+
+
+def _merge(into: Totals, part: Totals) -> None:
+    into.requests += part.requests
+    into.unique += part.unique
+    into.latest += part.latest
+    into.outdated += part.outdated
+    into.known |= part.known
+    into.usage += part.usage
+    into.platforms += part.platforms
+    into.archs += part.archs
+    into.channels += part.channels
+    for day, stats in part.daily.items():
+        before = into.daily.get(day, [0, 0, 0, 0])
+        into.daily[day] = [a + b for a, b in zip(before, stats, strict=True)]
+    # As the original: these two are the last app's, not sums.
+    into.active_apps = part.active_apps
+    into.used_versions = part.used_versions
+
+
+def _counts(counter: Counter[str], key: str) -> list[GoStruct] | None:
+    items = [GoStruct({key: name, "client_count": n}) for name, n in sorted(counter.items()) if n]
+    return items or None
+
+
+async def report(
+    *,
+    store: Store,
+    viewer: Principal,
+    day: str,
+    range_name: str,
+    apps: str,
+    channels: str,
+    platforms: str,
+    archs: str,
+    today: date,
+) -> GoStruct:
+    owner = viewer.owner  # a team user sees its admin's whole telemetry, as the original
+    dates = date_range(range_name, day, today)
+    filters = Filters(set(split(channels)), set(split(platforms)), set(split(archs)))
+    requests = await store.telemetry.requests(owner, dates)
+    chosen = split(apps) if apps else sorted({app for app, _ in requests})
+    days = await store.telemetry.devices(owner, chosen, dates) if chosen else []
+    known = await store.telemetry.known_versions(owner, chosen) if chosen else {}
+    if apps:
+        totals = Totals()
+        for app in chosen:
+            _merge(totals, _aggregate([app], dates, requests, days, known, filters))
+    else:
+        totals = _aggregate(chosen, dates, requests, days, known, filters)
+    usage = [
+        GoStruct(version=v, client_count=totals.usage[v])
+        for v in sorted(totals.known)
+        if totals.usage[v] > 0
+    ]
+    return GoStruct(
+        date=dates[0],
+        date_range=dates,
+        admin=owner,
+        summary=GoStruct(
+            total_requests=totals.requests,
+            unique_clients=totals.unique,
+            clients_using_latest_version=totals.latest,
+            clients_outdated=totals.outdated,
+            total_active_apps=totals.active_apps,
+        ),
+        versions=GoStruct(
+            used_versions_count=totals.used_versions,
+            known_versions=sorted(totals.known) or None,
+            usage=usage or None,
+        ),
+        platforms=_counts(totals.platforms, "platform"),
+        architectures=_counts(totals.archs, "arch"),
+        channels=_counts(totals.channels, "channel"),
+        daily_stats=[
+            GoStruct(
+                date=d,
+                total_requests=s[0],
+                unique_clients=s[1],
+                clients_using_latest_version=s[2],
+                clients_outdated=s[3],
+            )
+            for d, s in sorted(totals.daily.items())
+        ],
+    )
