@@ -159,7 +159,8 @@ CALLS: dict[tuple[str, str], tuple[Call, bool]] = {
     ),
     ("GET", "/"): (query("GET", "/", lambda a: {}), False),
     ("GET", "/telemetry"): (
-        query("GET", "/telemetry", lambda a: {"range": "week", "apps": "testapp"}), False
+        query("GET", "/telemetry", lambda a: {"range": "week", "apps": "testapp"}),
+        False,
     ),
     ("GET", "/objects/{bucket}/{key:path}"): (
         query("GET", f"/objects/private/{KEY}", lambda a: {}),
