@@ -109,12 +109,13 @@ uvicorn.run(app, host="127.0.0.1", port={port}, log_level="warning", server_head
 
 
 class Server:
-    def __init__(self, data_dir: Path, *, cache: bool) -> None:
+    def __init__(self, data_dir: Path, *, cache: bool, telemetry: bool = False) -> None:
         self.port = free_port()
         env = {
             **os.environ,
             "FAYNOSYNC_DATA_DIR": str(data_dir),
             "PERFORMANCE_MODE": "true" if cache else "false",
+            "ENABLE_TELEMETRY": "true" if telemetry else "false",
             "FAYNOSYNC_CACHE_TTL": "3600",
             "JWT_SECRET": "bench-secret-bench-secret-bench-secret",
         }
@@ -136,15 +137,33 @@ class Server:
             result: dict[str, object] = json.loads(response.read())
             return result
 
+    def get_authorized(self, path: str) -> dict[str, object]:
+        """GET as the seeded admin."""
+        login = urllib.request.Request(
+            self.base + "/login",
+            data=json.dumps({"username": "admin", "password": "pw"}).encode(),
+            method="POST",
+        )
+        with urllib.request.urlopen(login) as response:
+            token = json.loads(response.read())["token"]
+        request = urllib.request.Request(self.base + path)
+        request.add_header("Authorization", f"Bearer {token}")
+        with urllib.request.urlopen(request) as response:
+            result: dict[str, object] = json.loads(response.read())
+            return result
+
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=30)
 
 
-def wrk(url: str, *, connections: int, duration: int) -> tuple[float, float]:
+def wrk(
+    url: str, *, connections: int, duration: int, script: Path | None = None
+) -> tuple[float, float]:
     """(requests/s, median latency in ms)."""
+    extra = ["-s", str(script)] if script else []
     out = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", url],
+        ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", *extra, url],
         check=True,
         capture_output=True,
         text=True,

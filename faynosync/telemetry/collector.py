@@ -31,6 +31,9 @@ class TelemetryCollector:
         self._batch = TelemetryBatch()
         self._task: asyncio.Task[None] | None = None
         self._purged_for = ""
+        # What the store already has of today's devices: a device seen again in the same state
+        # costs nothing at the next flush.
+        self._stored: dict[tuple[str, str, str, str], DeviceDay] = {}
 
     def record(
         self,
@@ -60,17 +63,55 @@ class TelemetryCollector:
                 seen.add(value)
         batch.versions.setdefault((owner, app), set()).add(version)
 
+    def _news(self, batch: TelemetryBatch) -> TelemetryBatch:
+        """The batch without what the store already knows of its devices."""
+        fresh = TelemetryBatch(requests=batch.requests, versions=batch.versions, today=batch.today)
+        for key, day in batch.devices.items():
+            stored = self._stored.get(key)
+            if stored is None:
+                fresh.devices[key] = day
+                continue
+            new = DeviceDay(
+                day.owner,
+                day.app,
+                day.date,
+                day.device,
+                day.version,
+                day.has_update,
+                day.channels - stored.channels,
+                day.platforms - stored.platforms,
+                day.archs - stored.archs,
+            )
+            changed = (new.version, new.has_update) != (stored.version, stored.has_update)
+            if changed or new.channels or new.platforms or new.archs:
+                fresh.devices[key] = new
+        return fresh
+
+    def _remember(self, batch: TelemetryBatch) -> None:
+        if any(key[2] != batch.today for key in list(self._stored)[:1]):
+            self._stored = {k: v for k, v in self._stored.items() if k[2] == batch.today}
+        for key, day in batch.devices.items():
+            stored = self._stored.setdefault(
+                key,
+                DeviceDay(day.owner, day.app, day.date, day.device, day.version, day.has_update),
+            )
+            stored.version, stored.has_update = day.version, day.has_update
+            stored.channels |= day.channels
+            stored.platforms |= day.platforms
+            stored.archs |= day.archs
+
     async def flush(self) -> None:
         """Write what was gathered; on a store failure it is kept for the next flush."""
         batch, self._batch = self._batch, TelemetryBatch()
         if not batch:
             return
         try:
-            await self._store.telemetry.merge(batch)
+            await self._store.telemetry.merge(self._news(batch))
         except StoreError:
             log.exception("telemetry flush failed; retrying with the next one")
             self._absorb(batch)
             return
+        self._remember(batch)
         if self._purged_for != batch.today:
             cutoff = datetime.fromisoformat(batch.today) - timedelta(days=RETENTION_DAYS)
             await self._store.telemetry.purge(cutoff.date().isoformat())
