@@ -60,6 +60,15 @@ def _link_prefix(settings: Settings) -> str:
     return f"{endpoint}/"
 
 
+def presign_endpoint(settings: Settings) -> str | None:
+    """Where presigned links point. For MinIO that is S3_ENDPOINT, as FaynoSync signs them, even
+    when the server itself reaches MinIO elsewhere (S3_API_ENDPOINT, e.g. inside compose)."""
+    if settings.STORAGE_DRIVER == "minio":
+        scheme = "https" if settings.MINIO_SECURE else "http"
+        return f"{scheme}://{settings.S3_ENDPOINT}"
+    return client_endpoint(settings)
+
+
 def public_link(settings: Settings, key: str) -> str:
     """The public bucket's URL of ``key``: path-escaped for MinIO, as it is for the others."""
     if settings.STORAGE_DRIVER == "minio":
@@ -95,9 +104,10 @@ def public_key(settings: Settings, link: str) -> str | None:
 
 
 class S3Storage:
-    def __init__(self, settings: Settings, client: Any) -> None:
+    def __init__(self, settings: Settings, client: Any, presigner: Any = None) -> None:
         self._settings = settings
         self._client = client
+        self._presigner = presigner or client
         self._acl = settings.STORAGE_DRIVER in ("aws", "digitalocean") and not (
             settings.S3_DISABLE_OBJECT_ACL
         )
@@ -113,15 +123,23 @@ class S3Storage:
             response_checksum_validation=settings.AWS_RESPONSE_CHECKSUM_VALIDATION,
         )
         session = aioboto3.Session()
-        async with session.client(
-            "s3",
-            endpoint_url=client_endpoint(settings),
-            region_name=settings.S3_REGION or "us-east-1",
-            aws_access_key_id=settings.S3_ACCESS_KEY or None,
-            aws_secret_access_key=settings.S3_SECRET_KEY or None,
-            config=config,
-        ) as client:
-            yield cls(settings, client)
+
+        def client(endpoint: str | None) -> Any:
+            return session.client(
+                "s3",
+                endpoint_url=endpoint,
+                region_name=settings.S3_REGION or "us-east-1",
+                aws_access_key_id=settings.S3_ACCESS_KEY or None,
+                aws_secret_access_key=settings.S3_SECRET_KEY or None,
+                config=config,
+            )
+
+        async with contextlib.AsyncExitStack() as stack:
+            api = await stack.enter_async_context(client(client_endpoint(settings)))
+            presigner = None
+            if presign_endpoint(settings) != client_endpoint(settings):
+                presigner = await stack.enter_async_context(client(presign_endpoint(settings)))
+            yield cls(settings, api, presigner)
 
     def _bucket(self, private: bool) -> str:
         return self._settings.S3_BUCKET_NAME_PRIVATE if private else self._settings.S3_BUCKET_NAME
@@ -176,7 +194,7 @@ class S3Storage:
 
     async def presign(self, key: str) -> str:
         try:
-            url: str = await self._client.generate_presigned_url(
+            url: str = await self._presigner.generate_presigned_url(
                 "get_object",
                 Params={"Bucket": self._bucket(True), "Key": check_key(key)},
                 ExpiresIn=PRESIGN_SECONDS,

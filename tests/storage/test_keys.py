@@ -74,3 +74,20 @@ def test_client_endpoints(extra, endpoint):
 )
 def test_content_types(name, content_type):
     assert content_type_for(name) == content_type
+
+
+def test_minio_links_are_signed_for_the_public_endpoint():
+    from faynosync.storage.s3 import presign_endpoint
+
+    settings = Settings(
+        _env_file=None,
+        STORAGE_DRIVER="minio",
+        S3_ENDPOINT="localhost:9010",
+        S3_API_ENDPOINT="http://s3:9010",
+    )
+    assert (client_endpoint(settings), presign_endpoint(settings)) == (
+        "http://s3:9010",
+        "http://localhost:9010",
+    )
+    aws = Settings(_env_file=None, STORAGE_DRIVER="aws", S3_API_ENDPOINT="http://garage:3900")
+    assert presign_endpoint(aws) == client_endpoint(aws)
