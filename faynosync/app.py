@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    _describe_security(app)
     app.state.cache = (
         ResponseCache(settings.FAYNOSYNC_CACHE_TTL) if settings.PERFORMANCE_MODE else None
     )
@@ -101,3 +103,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(InvalidateOnWrite, cache=app.state.cache)
     app.add_middleware(GinFront, routes=app.router.routes, cors_origins=settings.cors_origins)
     return app
+
+
+def _describe_security(app: FastAPI) -> None:
+    """The bearer token scheme the guarded routes name in their OpenAPI description."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            schema.setdefault("components", {})["securitySchemes"] = {
+                "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            }
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -16,6 +16,7 @@ from faynosync.catalog.schemas import list_body
 from faynosync.core import gojson
 from faynosync.deps import StagingDep, StorageDep, StoreDep, Viewer, require
 from faynosync.errors import APIError
+from faynosync.http import openapi as doc
 from faynosync.http.inputs import Form, open_form, query_value
 from faynosync.http.responses import GoJSONResponse
 
@@ -37,7 +38,32 @@ def _data(form: Form) -> dict[str, str]:
         raise APIError(400, "Invalid JSON data") from None
 
 
-@router.post("/app/create", operation_id="apps-create_app")
+APP_DATA = {
+    "type": "object",
+    "properties": {
+        "app": {"type": "string"},
+        "description": {"type": "string"},
+        "private": {"type": "string", "description": 'Only "true" makes the app private.'},
+    },
+    "required": ["app"],
+}
+APP_UPDATE = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string"},
+        "app": {"type": "string"},
+        "description": {"type": "string"},
+    },
+    "required": ["id", "app"],
+}
+
+
+@router.post(
+    "/app/create",
+    operation_id="apps-create_app",
+    openapi_extra=doc.form_body(APP_DATA, files="The logo (the first file)."),
+    responses=doc.answers({"createAppResult.Created": "653a…"}, 400, 401, 403, 500),
+)
 async def create_app(
     request: Request,
     store: StoreDep,
@@ -63,13 +89,23 @@ async def create_app(
     return GoJSONResponse({APP.created_key: app_id})
 
 
-@router.get("/app/list", operation_id="apps-list_apps")
+@router.get(
+    "/app/list",
+    operation_id="apps-list_apps",
+    openapi_extra=doc.guarded(),
+    responses=doc.answers({"apps": None}, 401),
+)
 async def list_apps(store: StoreDep, viewer: Viewer) -> Response:
     metas = await catalog.visible(store=store, viewer=viewer, rules=APP)
     return GoJSONResponse(list_body(APP.list_key, metas))
 
 
-@router.post("/app/update", operation_id="apps-update_app")
+@router.post(
+    "/app/update",
+    operation_id="apps-update_app",
+    openapi_extra=doc.form_body(APP_UPDATE, files="A new logo (the first file)."),
+    responses=doc.answers({"updateAppResult.Updated": True}, 400, 401, 403, 500),
+)
 async def update_app(
     request: Request,
     store: StoreDep,
@@ -97,7 +133,12 @@ async def update_app(
     return GoJSONResponse({APP.updated_key: True})
 
 
-@router.delete("/app/delete", operation_id="apps-delete_app")
+@router.delete(
+    "/app/delete",
+    operation_id="apps-delete_app",
+    openapi_extra=doc.query("id", required=("id",), guarded=True),
+    responses=doc.answers({"deleteAppResult.DeletedCount": 1}, 400, 401, 403, 500),
+)
 async def delete_app(
     request: Request, store: StoreDep, storage: StorageDep, principal: CanDelete
 ) -> Response:

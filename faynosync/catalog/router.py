@@ -21,6 +21,7 @@ from faynosync.catalog.schemas import (
     list_body,
 )
 from faynosync.deps import StoreDep, Viewer, require
+from faynosync.http import openapi as doc
 from faynosync.http.inputs import bind_json, query_value
 from faynosync.http.responses import GoJSONResponse
 
@@ -70,7 +71,12 @@ async def _rename(
 # --- channels ---------------------------------------------------------------------------------
 
 
-@router.post("/channel/create", operation_id="catalog-create_channel")
+@router.post(
+    "/channel/create",
+    operation_id="catalog-create_channel",
+    openapi_extra=doc.json_body(ChannelCreate),
+    responses=doc.answers({"createChannelResult.Created": "653a…"}, 400, 401, 403, 500),
+)
 async def create_channel(
     request: Request, store: StoreDep, principal: CanCreateChannel
 ) -> Response:
@@ -82,19 +88,34 @@ async def create_channel(
     return GoJSONResponse({CHANNEL.created_key: meta_id})
 
 
-@router.get("/channel/list", operation_id="catalog-list_channels")
+@router.get(
+    "/channel/list",
+    operation_id="catalog-list_channels",
+    openapi_extra=doc.guarded(),
+    responses=doc.answers({"channels": None}, 401),
+)
 async def list_channels(store: StoreDep, viewer: Viewer) -> Response:
     return await _list(store, viewer, CHANNEL)
 
 
-@router.delete("/channel/delete", operation_id="catalog-delete_channel")
+@router.delete(
+    "/channel/delete",
+    operation_id="catalog-delete_channel",
+    openapi_extra=doc.query("id", required=("id",), guarded=True),
+    responses=doc.answers({"deleteChannelResult.DeletedCount": 1}, 400, 401, 403, 500),
+)
 async def delete_channel(
     request: Request, store: StoreDep, principal: CanDeleteChannel
 ) -> Response:
     return await _delete(request, store, principal, CHANNEL)
 
 
-@router.post("/channel/update", operation_id="catalog-update_channel")
+@router.post(
+    "/channel/update",
+    operation_id="catalog-update_channel",
+    openapi_extra=doc.json_body(ChannelUpdate),
+    responses=doc.answers({"updateChannelResult.Updated": True}, 400, 401, 403, 500),
+)
 async def update_channel(request: Request, store: StoreDep, principal: CanEditChannel) -> Response:
     body = await bind_json(request, ChannelUpdate, error=INVALID_BODY)
     service.check_name(CHANNEL, body.channel)
@@ -104,7 +125,12 @@ async def update_channel(request: Request, store: StoreDep, principal: CanEditCh
 # --- platforms --------------------------------------------------------------------------------
 
 
-@router.post("/platform/create", operation_id="catalog-create_platform")
+@router.post(
+    "/platform/create",
+    operation_id="catalog-create_platform",
+    openapi_extra=doc.json_body(PlatformCreate),
+    responses=doc.answers({"createPlatformResult.Created": "653a…"}, 400, 401, 403, 500),
+)
 async def create_platform(
     request: Request, store: StoreDep, principal: CanCreatePlatform
 ) -> Response:
@@ -117,19 +143,34 @@ async def create_platform(
     return GoJSONResponse({PLATFORM.created_key: meta_id})
 
 
-@router.get("/platform/list", operation_id="catalog-list_platforms")
+@router.get(
+    "/platform/list",
+    operation_id="catalog-list_platforms",
+    openapi_extra=doc.guarded(),
+    responses=doc.answers({"platforms": None}, 401),
+)
 async def list_platforms(store: StoreDep, viewer: Viewer) -> Response:
     return await _list(store, viewer, PLATFORM)
 
 
-@router.delete("/platform/delete", operation_id="catalog-delete_platform")
+@router.delete(
+    "/platform/delete",
+    operation_id="catalog-delete_platform",
+    openapi_extra=doc.query("id", required=("id",), guarded=True),
+    responses=doc.answers({"deletePlatformResult.DeletedCount": 1}, 400, 401, 403, 500),
+)
 async def delete_platform(
     request: Request, store: StoreDep, principal: CanDeletePlatform
 ) -> Response:
     return await _delete(request, store, principal, PLATFORM)
 
 
-@router.post("/platform/update", operation_id="catalog-update_platform")
+@router.post(
+    "/platform/update",
+    operation_id="catalog-update_platform",
+    openapi_extra=doc.json_body(PlatformUpdate),
+    responses=doc.answers({"updatePlatformResult.Updated": True}, 400, 401, 403, 500),
+)
 async def update_platform(
     request: Request, store: StoreDep, principal: CanEditPlatform
 ) -> Response:
@@ -146,7 +187,12 @@ async def update_platform(
 # --- archs ------------------------------------------------------------------------------------
 
 
-@router.post("/arch/create", operation_id="catalog-create_arch")
+@router.post(
+    "/arch/create",
+    operation_id="catalog-create_arch",
+    openapi_extra=doc.json_body(ArchCreate),
+    responses=doc.answers({"createArchResult.Created": "653a…"}, 400, 401, 403, 500),
+)
 async def create_arch(request: Request, store: StoreDep, principal: CanCreateArch) -> Response:
     body = await bind_json(request, ArchCreate, error=INVALID_BODY)
     service.check_name(ARCH, body.arch)
@@ -154,17 +200,32 @@ async def create_arch(request: Request, store: StoreDep, principal: CanCreateArc
     return GoJSONResponse({ARCH.created_key: meta_id})
 
 
-@router.get("/arch/list", operation_id="catalog-list_archs")
+@router.get(
+    "/arch/list",
+    operation_id="catalog-list_archs",
+    openapi_extra=doc.guarded(),
+    responses=doc.answers({"archs": None}, 401),
+)
 async def list_archs(store: StoreDep, viewer: Viewer) -> Response:
     return await _list(store, viewer, ARCH)
 
 
-@router.delete("/arch/delete", operation_id="catalog-delete_arch")
+@router.delete(
+    "/arch/delete",
+    operation_id="catalog-delete_arch",
+    openapi_extra=doc.query("id", required=("id",), guarded=True),
+    responses=doc.answers({"deleteArchResult.DeletedCount": 1}, 400, 401, 403, 500),
+)
 async def delete_arch(request: Request, store: StoreDep, principal: CanDeleteArch) -> Response:
     return await _delete(request, store, principal, ARCH)
 
 
-@router.post("/arch/update", operation_id="catalog-update_arch")
+@router.post(
+    "/arch/update",
+    operation_id="catalog-update_arch",
+    openapi_extra=doc.json_body(ArchUpdate),
+    responses=doc.answers({"updateArchResult.Updated": True}, 400, 401, 403, 500),
+)
 async def update_arch(request: Request, store: StoreDep, principal: CanEditArch) -> Response:
     body = await bind_json(request, ArchUpdate, error=INVALID_BODY)
     service.check_name(ARCH, body.arch)

@@ -8,6 +8,7 @@ from starlette.responses import Response
 from faynosync.checks import service
 from faynosync.checks.cache import CachedResponse, CacheKey, ResponseCache
 from faynosync.deps import StoreDep
+from faynosync.http import openapi as doc
 from faynosync.http.inputs import query_value
 from faynosync.http.responses import GoJSONResponse, go_redirect, no_content
 from faynosync.telemetry.collector import TelemetryCollector
@@ -105,7 +106,24 @@ async def squirrel_releases(
     return await _check(request, store, check)
 
 
-@router.get("/checkVersion", operation_id="checks-check_version")
+@router.get(
+    "/checkVersion",
+    operation_id="checks-check_version",
+    openapi_extra=doc.query(
+        "app_name",
+        "version",
+        "channel",
+        "platform",
+        "arch",
+        "owner",
+        "updater",
+        required=("app_name", "version", "owner"),
+    ),
+    responses=doc.answers(
+        {"critical": False, "update_available": True, "update_url_dmg": "https://…/app-1.0.dmg"},
+        400,
+    ),
+)
 async def check_version(request: Request, store: StoreDep) -> Response:
     def q(name: str) -> str:
         return query_value(request, name)
@@ -122,7 +140,25 @@ async def check_version(request: Request, store: StoreDep) -> Response:
     return await _check(request, store, check)
 
 
-@router.get("/apps/latest", operation_id="checks-latest")
+@router.get(
+    "/apps/latest",
+    operation_id="checks-latest",
+    openapi_extra=doc.query(
+        "app_name",
+        "channel",
+        "platform",
+        "arch",
+        "package",
+        "owner",
+        required=("app_name", "channel", "owner"),
+    ),
+    responses=doc.answers(
+        {"nightly": {"windows": {"amd64": {"exe": {"url": "https://…/app-1.0.exe"}}}}},
+        400,
+        404,
+        500,
+    ),
+)
 async def latest(request: Request, store: StoreDep) -> Response:
     def q(name: str) -> str:
         return query_value(request, name)

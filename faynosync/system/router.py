@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from faynosync.deps import StoreDep
+from faynosync.http import openapi as doc
 from faynosync.http.responses import GoJSONResponse
 from faynosync.store import StoreError
 
@@ -16,7 +17,11 @@ router = APIRouter(tags=["system"], default_response_class=GoJSONResponse)
 PING_TIMEOUT = 5.0
 
 
-@router.get("/health", operation_id="system-health")
+@router.get(
+    "/health",
+    operation_id="system-health",
+    responses=doc.answers({"status": "healthy"}, 424),
+)
 async def health(store: StoreDep) -> Response:
     try:
         await asyncio.wait_for(store.ping(), PING_TIMEOUT)

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from faynosync.auth import service as auth_service
 from faynosync.deps import SettingsDep, StoreDep, TokenUsername
 from faynosync.errors import APIError
+from faynosync.http import openapi as doc
 from faynosync.http.inputs import query_value
 from faynosync.http.responses import GoJSONResponse
 from faynosync.telemetry import service
@@ -17,7 +18,14 @@ from faynosync.telemetry import service
 router = APIRouter(tags=["telemetry"], default_response_class=GoJSONResponse)
 
 
-@router.get("/telemetry", operation_id="telemetry-report")
+@router.get(
+    "/telemetry",
+    operation_id="telemetry-report",
+    openapi_extra=doc.query(
+        "date", "range", "apps", "channels", "platforms", "architectures", guarded=True
+    ),
+    responses=doc.answers({"date": "2024-03-13", "summary": {"total_requests": 5}}, 400, 401, 403),
+)
 async def telemetry(
     request: Request, store: StoreDep, settings: SettingsDep, username: TokenUsername
 ) -> Response:

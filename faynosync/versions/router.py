@@ -21,6 +21,7 @@ from faynosync.deps import (
     require,
 )
 from faynosync.errors import APIError
+from faynosync.http import openapi as doc
 from faynosync.http.inputs import Form, open_form, query_value
 from faynosync.http.responses import GoJSONResponse, go_redirect
 from faynosync.notify.slack import SlackNotifier
@@ -54,7 +55,12 @@ def slack(request: Request) -> SlackNotifier | None:
     return notifier
 
 
-@router.post("/upload", operation_id="versions-upload")
+@router.post(
+    "/upload",
+    operation_id="versions-upload",
+    openapi_extra=doc.form_body(VersionData, files="The artifacts.", fields=("intermediate",)),
+    responses=doc.answers({"uploadResult.Uploaded": "653a…"}, 400, 401, 403, 500),
+)
 async def upload(
     request: Request,
     store: StoreDep,
@@ -79,7 +85,12 @@ async def upload(
     return GoJSONResponse({"uploadResult.Uploaded": version_id})
 
 
-@router.post("/apps/update", operation_id="versions-update")
+@router.post(
+    "/apps/update",
+    operation_id="versions-update",
+    openapi_extra=doc.form_body(VersionData, files="More artifacts.", fields=("intermediate",)),
+    responses=doc.answers({"updatedResult.Updated": True}, 400, 401, 403, 500),
+)
 async def update_version(
     request: Request,
     store: StoreDep,
@@ -101,7 +112,12 @@ async def update_version(
     return GoJSONResponse({"updatedResult.Updated": True})
 
 
-@router.delete("/apps/delete", operation_id="versions-delete")
+@router.delete(
+    "/apps/delete",
+    operation_id="versions-delete",
+    openapi_extra=doc.query("id", required=("id",), guarded=True),
+    responses=doc.answers({"deleteSpecificAppResult.DeletedCount": 1}, 400, 401, 403, 500),
+)
 async def delete_version(
     request: Request,
     store: StoreDep,
@@ -116,7 +132,23 @@ async def delete_version(
     return GoJSONResponse({"deleteSpecificAppResult.DeletedCount": 1})
 
 
-@router.get("/search", operation_id="versions-search")
+@router.get(
+    "/search",
+    operation_id="versions-search",
+    openapi_extra=doc.query(
+        "app_name",
+        "channel",
+        "published",
+        "critical",
+        "platform",
+        "arch",
+        "page",
+        "limit",
+        required=("app_name",),
+        guarded=True,
+    ),
+    responses=doc.answers({"items": None, "total": 0, "page": 1, "limit": 9}, 401, 500),
+)
 async def search_versions(request: Request, store: StoreDep, viewer: Viewer) -> Response:
     def q(name: str) -> str:
         return query_value(request, name)
@@ -136,7 +168,12 @@ async def search_versions(request: Request, store: StoreDep, viewer: Viewer) -> 
     return GoJSONResponse(body)
 
 
-@router.post("/artifact/delete", operation_id="versions-delete_artifacts")
+@router.post(
+    "/artifact/delete",
+    operation_id="versions-delete_artifacts",
+    openapi_extra=doc.form_body(VersionData),
+    responses=doc.answers({"deleteSpecificArtifactResult": True}, 400, 401, 403),
+)
 async def delete_artifacts(
     request: Request,
     store: StoreDep,
@@ -155,7 +192,12 @@ async def delete_artifacts(
     return GoJSONResponse({"deleteSpecificArtifactResult": done})
 
 
-@router.get("/", operation_id="versions-list_all")
+@router.get(
+    "/",
+    operation_id="versions-list_all",
+    openapi_extra=doc.query("limit", guarded=True),
+    responses=doc.answers({"apps": None}, 401, 500),
+)
 async def list_all(request: Request, store: StoreDep, username: TokenUsername) -> Response:
     """Deprecated in FaynoSync (documented, not routed by v1.4.6): every version of the caller."""
     body = await search.list_all(
@@ -170,7 +212,12 @@ public_download = APIRouter(tags=["versions"], default_response_class=GoJSONResp
 guarded_download = APIRouter(tags=["versions"], default_response_class=GoJSONResponse)
 
 
-@public_download.get("/download", operation_id="versions-download_public")
+@public_download.get(
+    "/download",
+    operation_id="versions-download_public",
+    openapi_extra=doc.query("key", required=("key",)),
+    responses=doc.answers({"download_url": "https://…"}, 400, 500),
+)
 async def download_public(
     request: Request, store: StoreDep, storage: StorageDep, settings: SettingsDep
 ) -> Response:
@@ -186,7 +233,12 @@ async def download_public(
     return GoJSONResponse({"download_url": url})
 
 
-@guarded_download.get("/download", operation_id="versions-download")
+@guarded_download.get(
+    "/download",
+    operation_id="versions-download",
+    openapi_extra=doc.query("key", required=("key",), guarded=True),
+    responses=doc.answers({"download_url": "https://…"}, 400, 401, 403, 404, 500),
+)
 async def download_guarded(
     request: Request,
     store: StoreDep,
