@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import fields
+
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
@@ -9,7 +12,7 @@ from faynosync.checks import service
 from faynosync.checks.cache import CachedResponse, CacheKey, ResponseCache
 from faynosync.deps import StoreDep
 from faynosync.http import openapi as doc
-from faynosync.http.inputs import query_value
+from faynosync.http.inputs import query_values
 from faynosync.http.responses import GoJSONResponse, go_redirect, no_content
 from faynosync.telemetry.collector import TelemetryCollector
 from faynosync.updaters.answers import FeedAnswer
@@ -30,11 +33,7 @@ def _cached(response: CachedResponse) -> Response:
 
 
 def _keep(
-    cache: ResponseCache,
-    key: CacheKey,
-    response: Response,
-    generation: int,
-    facts: service.CheckFacts | None = None,
+    cache: ResponseCache, key: CacheKey, response: Response, generation: int, facts: object
 ) -> None:
     headers = tuple(
         (name.decode("latin-1"), value.decode("latin-1")) for name, value in response.raw_headers
@@ -62,21 +61,36 @@ def _record(request: Request, check: service.CheckRequest, facts: service.CheckF
 
 
 async def _check(request: Request, store: StoreDep, check: service.CheckRequest) -> Response:
-    cache: ResponseCache | None = request.app.state.cache
-    key: CacheKey = (request.url.path, *vars(check).values())
-    if cache is not None:
-        hit = cache.get(key)
-        if hit is not None:
-            if isinstance(hit.facts, service.CheckFacts):
-                _record(request, check, hit.facts)
-            return _cached(hit)
-        generation = cache.generation
-    result = await service.check_version(store, check)
-    response = _render(request, result.answer)
-    _record(request, check, result.facts)
-    if cache is not None and result.cacheable:
-        _keep(cache, key, response, generation, result.facts)
+    async def answer() -> tuple[Response, bool, object]:
+        result = await service.check_version(store, check)
+        return _render(request, result.answer), result.cacheable, result.facts
+
+    key = (request.url.path, *vars(check).values())
+    response, facts = await _through_cache(request, key, answer)
+    if isinstance(facts, service.CheckFacts):
+        _record(request, check, facts)
     return response
+
+
+async def _through_cache(
+    request: Request, key: CacheKey, answer: Callable[[], Awaitable[tuple[Response, bool, object]]]
+) -> tuple[Response, object]:
+    """The cached answer if there is one, else ``answer()``, kept when it says it may be.
+
+    Returns the response and the facts stored with it (what telemetry needs, for hits too).
+    """
+    cache: ResponseCache | None = request.app.state.cache
+    if cache is None:
+        response, _, facts = await answer()
+        return response, facts
+    hit = cache.get(key)
+    if hit is not None:
+        return _cached(hit), hit.facts
+    generation = cache.generation
+    response, keep, facts = await answer()
+    if keep:
+        _keep(cache, key, response, generation, facts)
+    return response, facts
 
 
 @router.get(
@@ -125,19 +139,8 @@ async def squirrel_releases(
     ),
 )
 async def check_version(request: Request, store: StoreDep) -> Response:
-    def q(name: str) -> str:
-        return query_value(request, name)
-
-    check = service.CheckRequest(
-        app_name=q("app_name"),
-        version=q("version"),
-        channel=q("channel"),
-        platform=q("platform"),
-        arch=q("arch"),
-        owner=q("owner"),
-        updater=q("updater"),
-    )
-    return await _check(request, store, check)
+    names = [f.name for f in fields(service.CheckRequest)]
+    return await _check(request, store, service.CheckRequest(**query_values(request, *names)))
 
 
 @router.get(
@@ -160,27 +163,13 @@ async def check_version(request: Request, store: StoreDep) -> Response:
     ),
 )
 async def latest(request: Request, store: StoreDep) -> Response:
-    def q(name: str) -> str:
-        return query_value(request, name)
+    names = [f.name for f in fields(service.LatestRequest)]
+    wanted = service.LatestRequest(**query_values(request, *names))
 
-    wanted = service.LatestRequest(
-        app_name=q("app_name"),
-        channel=q("channel"),
-        platform=q("platform"),
-        arch=q("arch"),
-        package=q("package"),
-        owner=q("owner"),
-    )
-    cache: ResponseCache | None = request.app.state.cache
-    key: CacheKey = (request.url.path, *vars(wanted).values())
-    if cache is not None:
-        hit = cache.get(key)
-        if hit is not None:
-            return _cached(hit)
-        generation = cache.generation
-    answer = await service.latest_downloads(store, wanted)
-    response = _render(request, answer)
-    # As the original, only the answer with several links is kept.
-    if cache is not None and answer.status == 200:
-        _keep(cache, key, response, generation)
+    async def answer() -> tuple[Response, bool, object]:
+        found = await service.latest_downloads(store, wanted)
+        # As the original, only the answer with several links is kept.
+        return _render(request, found), found.status == 200, None
+
+    response, _ = await _through_cache(request, (request.url.path, *vars(wanted).values()), answer)
     return response

@@ -50,6 +50,11 @@ def query_value(request: Request, name: str) -> str:
     return values[0] if values else ""
 
 
+def query_values(request: Request, *names: str) -> dict[str, str]:
+    """First values of several query parameters, by name."""
+    return {name: query_value(request, name) for name in names}
+
+
 def go_base(filename: str) -> str:
     """Go's ``filepath.Base`` on Linux: the last path element."""
     if not filename:

@@ -112,6 +112,34 @@ class Stored:
     private: bool
 
 
+def plan(
+    settings: Settings,
+    storage: ObjectStorage,
+    data: VersionData,
+    *,
+    owner: str,
+    version: str,
+    private: bool,
+    files: list[FormFile],
+) -> list[tuple[Stored, FormFile]]:
+    """Where each uploaded file goes (spec 5.2) and the link stored for it (5.3)."""
+    planned = []
+    for upload in files:
+        key = artifact_key(
+            updater=data.updater,
+            app=data.app_name,
+            owner=owner,
+            version=version,
+            channel=data.channel,
+            platform=data.platform,
+            arch=data.arch,
+            filename=upload.filename,
+        )
+        link = link_for(settings, storage, key, private=private)
+        planned.append((Stored(key=key, link=link, private=private), upload))
+    return planned
+
+
 async def store_files(
     storage: ObjectStorage, planned: list[tuple[Stored, FormFile]]
 ) -> list[Stored]:
@@ -196,29 +224,9 @@ async def upload(
         if meta is not None:
             check_access(principal, resource, meta.id)
 
-    planned = [
-        (
-            Stored(
-                key=key,
-                link=link_for(settings, storage, key, private=app.private),
-                private=app.private,
-            ),
-            upload,
-        )
-        for upload in files
-        for key in [
-            artifact_key(
-                updater=data.updater,
-                app=data.app_name,
-                owner=owner,
-                version=version,
-                channel=data.channel,
-                platform=data.platform,
-                arch=data.arch,
-                filename=upload.filename,
-            )
-        ]
-    ]
+    planned = plan(
+        settings, storage, data, owner=owner, version=version, private=app.private, files=files
+    )
     artifacts = [
         Artifact(
             link=stored.link,
@@ -360,23 +368,16 @@ async def update_version(
         raise APIError(500, "updating the channel is not allowed")
 
     private = target.app.private
-    planned = []
-    for upload in files:
-        # As the original, the key carries the caller's own name, even a team user's.
-        key = artifact_key(
-            updater=data.updater,
-            app=data.app_name,
-            owner=principal.username,
-            version=version_name,
-            channel=data.channel,
-            platform=data.platform,
-            arch=data.arch,
-            filename=upload.filename,
-        )
-        stored = Stored(
-            key=key, link=link_for(settings, storage, key, private=private), private=private
-        )
-        planned.append((stored, upload))
+    # As the original, the keys carry the caller's own name, even a team user's.
+    planned = plan(
+        settings,
+        storage,
+        data,
+        owner=principal.username,
+        version=version_name,
+        private=private,
+        files=files,
+    )
     written = await store_files(storage, planned)
 
     current.published = data.publish
