@@ -11,7 +11,7 @@ from faynosync.auth import service as auth_service
 from faynosync.deps import SettingsDep, StoreDep, TokenUsername
 from faynosync.errors import APIError
 from faynosync.http import openapi as doc
-from faynosync.http.inputs import query_value
+from faynosync.http.inputs import query_values
 from faynosync.http.responses import GoJSONResponse
 from faynosync.telemetry import service
 
@@ -35,18 +35,18 @@ async def telemetry(
     if collector is not None:
         await collector.flush()  # what was counted up to now is in the report
 
-    def q(name: str) -> str:
-        return query_value(request, name)
-
+    params = query_values(
+        request, "date", "range", "apps", "channels", "platforms", "architectures"
+    )
     body = await service.report(
         store=store,
         viewer=await auth_service.viewer(store=store, username=username),
-        day=q("date"),
-        range_name=q("range"),
-        apps=q("apps"),
-        channels=q("channels"),
-        platforms=q("platforms"),
-        archs=q("architectures"),
+        day=params["date"],
+        range_name=params["range"],
+        apps=params["apps"],
+        channels=params["channels"],
+        platforms=params["platforms"],
+        archs=params["architectures"],
         today=datetime.now(UTC).date(),
     )
     return GoJSONResponse(body)

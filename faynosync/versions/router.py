@@ -22,7 +22,7 @@ from faynosync.deps import (
 )
 from faynosync.errors import APIError
 from faynosync.http import openapi as doc
-from faynosync.http.inputs import Form, open_form, query_value
+from faynosync.http.inputs import Form, open_form, query_value, query_values
 from faynosync.http.responses import GoJSONResponse, go_redirect
 from faynosync.notify.slack import SlackNotifier
 from faynosync.versions import download, search, service
@@ -150,21 +150,10 @@ async def delete_version(
     responses=doc.answers({"items": None, "total": 0, "page": 1, "limit": 9}, 401, 500),
 )
 async def search_versions(request: Request, store: StoreDep, viewer: Viewer) -> Response:
-    def q(name: str) -> str:
-        return query_value(request, name)
-
-    body = await search.search(
-        store=store,
-        viewer=viewer,
-        app_name=q("app_name"),
-        channel=q("channel"),
-        platform=q("platform"),
-        arch=q("arch"),
-        published=q("published"),
-        critical=q("critical"),
-        page=q("page"),
-        limit=q("limit"),
+    params = query_values(
+        request, "app_name", "channel", "platform", "arch", "published", "critical", "page", "limit"
     )
+    body = await search.search(store=store, viewer=viewer, **params)
     return GoJSONResponse(body)
 
 
