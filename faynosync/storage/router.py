@@ -40,3 +40,12 @@ async def get_object(
         raise APIError(404, "object not found") from None
     media_type = content_type_for(key) or mimetypes.guess_type(key)[0] or "application/octet-stream"
     return FileResponse(obj.path, media_type=media_type)
+
+
+# HEAD tells a downloader the size (S3's links answer it too).
+router.add_api_route(
+    OBJECTS_ROUTE + "/{bucket}/{key:path}",
+    get_object,
+    methods=["HEAD"],
+    operation_id="storage-head_object",
+)

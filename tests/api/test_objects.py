@@ -93,3 +93,11 @@ async def test_missing_objects(client, stored):
     # A private object is not served from the public bucket.
     response = await client.get("/objects/public/app-admin/app-1.0.0.exe")
     assert_error(response, 404, "object not found")
+
+
+async def test_head_gives_the_size_without_the_body(client, stored):
+    path = local_path(stored.public_link("app-admin/nightly/app-1.0.0.dmg"))
+    response = await client.head(path)
+    assert response.status_code == 200
+    assert response.headers["content-length"] == str(len(DATA))
+    assert response.content == b""
