@@ -13,14 +13,14 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-TRUE_STRINGS = frozenset({"1", "t", "T", "TRUE", "true", "True"})
+from faynosync.core.gostrconv import parse_bool
 
 
 def go_bool(value: Any) -> bool:
     """FaynoSync's lenient boolean: true only for Go's true spellings."""
     if isinstance(value, bool):
         return value
-    return str(value) in TRUE_STRINGS
+    return parse_bool(str(value)) is True
 
 
 def _port(value: Any) -> int:

@@ -8,8 +8,9 @@ ignored, and a part that is empty or does not fit in 32 bits makes the query fai
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass, field
+
+from faynosync.core.gostrconv import INT64_MAX, parse_int
 
 INT32_MAX = 2**31 - 1
 
@@ -33,8 +34,11 @@ def _to_int(part: str) -> int:
         raise OrderingError(
             f"Failed to parse number '{part}' in $convert with no onError value: {reason}"
         )
-    # Digits past the tenth (leading zeros aside) overflow anyway; int() of a huge string is slow.
-    value = int(part) if len(digits.lstrip("0")) <= 10 else INT32_MAX + 1
+    # Past ten digits (leading zeros aside) it overflows anyway; int() refuses 4300 digits.
+    significant = digits.lstrip("0") or "0"
+    value = int(significant) if len(significant) <= 10 else 10**10
+    if part.startswith("-"):
+        value = -value
     if not -INT32_MAX - 1 <= value <= INT32_MAX:
         raise OrderingError(
             f"Failed to parse number '{part}' in $convert with no onError value: Overflow"
@@ -63,7 +67,6 @@ def order_key(version: str) -> OrderKey:
 # such as "1-a-a-a-...", so the same leftmost-first choices are made here by hand.
 _PART_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-~")
 _LEADS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-~")
-INT64_MAX = 2**63 - 1
 
 
 class MalformedVersion(ValueError):
@@ -171,7 +174,8 @@ def parse(text: str) -> GoVersion:
         pre = found
     segments = []
     for part in numbers.split("."):
-        value = int(part) if len(part.lstrip("0")) <= 19 else INT64_MAX + 1
+        significant = part.lstrip("0") or "0"
+        value = int(significant) if len(significant) <= 19 else INT64_MAX + 1
         if value > INT64_MAX:
             raise MalformedVersion(
                 f'Error parsing version: strconv.ParseInt: parsing "{part}": value out of range'
@@ -182,18 +186,10 @@ def parse(text: str) -> GoVersion:
     return GoVersion(segments=tuple(segments), pre=pre, metadata=metadata)
 
 
-def _go_int(text: str) -> int | None:
-    """Go's ``strconv.ParseInt(text, 10, 64)``, None where it fails."""
-    if not re.fullmatch(r"[+-]?[0-9]+", text) or len(text.lstrip("+-").lstrip("0")) > 19:
-        return None
-    value = int(text)
-    return value if -(2**63) <= value <= INT64_MAX else None
-
-
 def _compare_part(mine: str, theirs: str) -> int:
     if mine == theirs:
         return 0
-    mine_int, theirs_int = _go_int(mine), _go_int(theirs)
+    mine_int, theirs_int = parse_int(mine), parse_int(theirs)
     if mine == "":
         return -1 if theirs_int is not None else 1
     if theirs == "":

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 from faynosync.auth.service import Principal
 from faynosync.catalog.kinds import APP, ARCH, CHANNEL, PLATFORM
+from faynosync.core import gostrconv
 from faynosync.core.gojson import GoStruct
 from faynosync.core.ids import ZERO_ID
 from faynosync.errors import APIError
@@ -16,25 +15,11 @@ from faynosync.versions.schemas import version_item
 SEARCH_PAGE = 9
 LIST_LIMIT = 100
 
-_GO_INT = re.compile(r"[+-]?[0-9]+")
-_TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
-_FALSE = frozenset({"0", "f", "F", "FALSE", "false", "False"})
-
-
-def go_parse_bool(text: str) -> bool | None:
-    """Go's ``strconv.ParseBool``; None where it fails (the filter is then ignored)."""
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    return None
-
 
 def positive_int(text: str, default: int) -> int:
     """Go's ``ParseInt`` when the result is positive, else ``default``."""
-    if _GO_INT.fullmatch(text) and 0 < int(text) < 2**63:
-        return int(text)
-    return default
+    value = gostrconv.parse_int(text)
+    return value if value is not None and value > 0 else default
 
 
 async def _names(store: Store, versions: list[Version]) -> dict[str, str]:
@@ -87,8 +72,8 @@ async def search(
     query = VersionFilter(
         owner=owner,
         app_id=app.id,
-        published=go_parse_bool(published),
-        critical=go_parse_bool(critical),
+        published=gostrconv.parse_bool(published),
+        critical=gostrconv.parse_bool(critical),
     )
     for rules, name in ((CHANNEL, channel), (PLATFORM, platform), (ARCH, arch)):
         if not name:

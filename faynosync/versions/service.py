@@ -16,7 +16,7 @@ from faynosync.auth.permissions import Resource
 from faynosync.auth.service import Principal
 from faynosync.catalog.kinds import APP, ARCH, CHANNEL, PLATFORM, KindRules
 from faynosync.config import Settings
-from faynosync.core import gotime, names
+from faynosync.core import gostrconv, gotime, names
 from faynosync.core.ids import ZERO_ID, InvalidId, new_id, parse_id
 from faynosync.core.versioning import normalise
 from faynosync.errors import APIError
@@ -467,9 +467,6 @@ async def delete_version(
         raise APIError(400, problem)
 
 
-_GO_INT = re.compile(r"[+-]?[0-9]+")
-
-
 async def delete_artifacts(
     *,
     store: Store,
@@ -496,10 +493,8 @@ async def delete_artifacts(
     remaining = list(version.artifacts)
     removed: list[Artifact] = []
     for text in data.artifacts_to_delete or []:
-        if not _GO_INT.fullmatch(text):
-            return False
-        index = int(text)
-        if not 0 <= index < len(remaining):
+        index = gostrconv.parse_int(text)  # Go's Atoi
+        if index is None or not 0 <= index < len(remaining):
             return False
         removed.append(remaining.pop(index))
     version.artifacts = remaining

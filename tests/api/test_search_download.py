@@ -106,6 +106,7 @@ async def test_search_orders_filters_and_pages(env):
         9,
     )
     assert await versions(page="+2", limit="+3") == (["1.0.0.0", "1.0.0"], 5, 2, 3)
+    assert (await versions(page="9" * 5000))[2] == 1  # too long for Go: the default
     assert await versions(
         channel="nightly", platform="universalPlatform", arch="universalArch"
     ) == (

@@ -227,7 +227,8 @@ async def test_indexes_apply_one_after_the_other(env):
 
 
 @pytest.mark.parametrize(
-    "indexes", [["3"], ["x"], [" 1"], ["-1"], ["0", "2"], ["1.0"], ["99999999999999999999"]]
+    "indexes",
+    [["3"], ["x"], [" 1"], ["-1"], ["0", "2"], ["1.0"], ["99999999999999999999"], ["9" * 5000]],
 )
 async def test_bad_indexes_change_nothing(env, indexes):
     version_id = await uploaded(env, ("a.dmg", b"1"), ("a.pkg", b"2"), ("a.zip", b"3"))

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from faynosync.core.versioning import MalformedVersion, parse
+from faynosync.core.versioning import MalformedVersion, order_key, parse
 
 # go-version v1.6.0's own pattern: the hand-written parser must make the same choices.
 REFERENCE = re.compile(
@@ -116,3 +116,9 @@ def test_hostile_inputs_do_not_backtrack():
     for text in ["1-" + "a-" * 20000 + ".", "1." * 20000 + "x", "1" * 100000]:
         with pytest.raises(MalformedVersion):
             parse(text)
+
+
+def test_leading_zeros_of_any_length():
+    padded = "0" * 5000 + "7"
+    assert parse(f"1.{padded}").segments == (1, 7, 0)
+    assert order_key(f"1.{padded}") == (1, 7, None, None)
