@@ -11,9 +11,10 @@ from typing import Any
 
 from faynosync import updaters
 from faynosync.catalog.kinds import APP, ARCH, CHANNEL, PLATFORM
+from faynosync.catalog.service import name_of
 from faynosync.core import names
 from faynosync.core.ids import ZERO_ID
-from faynosync.core.versioning import GoVersion, MalformedVersion, parse, step_key
+from faynosync.core.versioning import GoVersion, MalformedVersion, parse, significant_key
 from faynosync.errors import APIError
 from faynosync.store import Store, StoreError
 from faynosync.store.models import Artifact, Kind, Meta, Version, VersionFilter
@@ -148,8 +149,7 @@ async def _lowest_step(
     The store hands candidates in go-version's order, from just above the client's version,
     after those it cannot key (which are parsed, and fail, as the original's loop fails).
     """
-    above = "".join(f"{segment:020d}" for segment in requested.significant)
-    up_to = "".join(f"{segment:020d}" for segment in latest.significant)
+    above, up_to = significant_key(requested), significant_key(latest)
     best: tuple[GoVersion, str] | None = None
     skip = 0
     while True:
@@ -166,8 +166,8 @@ async def _lowest_step(
             if requested.compare(step) < 0 and step.compare(latest) <= 0:
                 if best is None or step.compare(best[0]) < 0:
                     best = (step, version_id)
-                # Past the unkeyed ones, the first fit is the lowest.
-                if step_key(text) is not None:
+                # Past the unkeyed ones (prereleases), the first fit is the lowest.
+                if not step.pre:
                     return await store.versions.get(best[1])
         if len(page) < STEP_PAGE:
             return await store.versions.get(best[1]) if best else None
@@ -259,8 +259,8 @@ async def latest_downloads(store: Store, request: LatestRequest) -> FeedAnswer:
         raise APIError(500, str(exc)) from None
     kept: list[tuple[str, str, str, str]] = []
     for artifact in latest.artifacts if latest else []:
-        platform = await _name(store, PLATFORM.kind, artifact.platform)
-        arch = await _name(store, ARCH.kind, artifact.arch)
+        platform = await name_of(store, PLATFORM.kind, artifact.platform)
+        arch = await name_of(store, ARCH.kind, artifact.arch)
         package = artifact.package[1:] if artifact.package else "no-extension"
         if (
             (not request.platform or platform == request.platform)
@@ -276,10 +276,3 @@ async def latest_downloads(store: Store, request: LatestRequest) -> FeedAnswer:
     for platform, arch, package, link in kept:
         tree.setdefault(platform, {}).setdefault(arch, {})[package] = {"url": link}
     return FeedAnswer(200, {request.channel: tree})
-
-
-async def _name(store: Store, kind: Kind, meta_id: str) -> str:
-    if meta_id == ZERO_ID:
-        return ""
-    meta = await store.meta.get(kind, meta_id)
-    return meta.name if meta else ""

@@ -230,6 +230,9 @@ def step_key(version: str) -> str | None:
         parsed = parse(version)
     except MalformedVersion:
         return None
-    if parsed.pre:
-        return None
-    return "".join(f"{segment:020d}" for segment in parsed.significant)
+    return None if parsed.pre else significant_key(parsed)
+
+
+def significant_key(version: GoVersion) -> str:
+    """The segments without trailing zeros, 20 digits each (ignoring any prerelease)."""
+    return "".join(f"{segment:020d}" for segment in version.significant)

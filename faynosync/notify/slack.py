@@ -8,8 +8,8 @@ import logging
 import httpx
 
 from faynosync.catalog.kinds import APP
+from faynosync.catalog.service import name_of
 from faynosync.config import Settings
-from faynosync.core.ids import ZERO_ID
 from faynosync.store import Store
 from faynosync.store.models import Kind, Version
 
@@ -21,12 +21,6 @@ TIMEOUT = 10.0
 async def message_blocks(store: Store, version: Version) -> list[dict[str, object]]:
     """The Block Kit message FaynoSync posts for a version (names resolved)."""
 
-    async def name(kind: Kind, meta_id: str) -> str:
-        if meta_id == ZERO_ID:
-            return ""
-        meta = await store.meta.get(kind, meta_id)
-        return meta.name if meta else ""
-
     def text(value: str) -> dict[str, str]:
         return {"type": "mrkdwn", "text": value}
 
@@ -34,7 +28,7 @@ async def message_blocks(store: Store, version: Version) -> list[dict[str, objec
         return {"type": "header", "text": {"type": "plain_text", "text": value}}
 
     app = await store.meta.get(APP.kind, version.app_id)
-    channel = await name(Kind.CHANNEL, version.channel_id)
+    channel = await name_of(store, Kind.CHANNEL, version.channel_id)
     blocks: list[dict[str, object]] = [
         header("New version of application is uploaded"),
         {
@@ -55,8 +49,8 @@ async def message_blocks(store: Store, version: Version) -> list[dict[str, objec
         if (artifact.link, artifact.package) in seen:
             continue
         seen.add((artifact.link, artifact.package))
-        platform = await name(Kind.PLATFORM, artifact.platform)
-        arch = await name(Kind.ARCH, artifact.arch)
+        platform = await name_of(store, Kind.PLATFORM, artifact.platform)
+        arch = await name_of(store, Kind.ARCH, artifact.arch)
         button = {"type": "plain_text", "text": artifact.package.lstrip(".") or "no-ext"}
         blocks.append(
             {

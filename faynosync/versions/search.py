@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from faynosync.auth.service import Principal
 from faynosync.catalog.kinds import APP, ARCH, CHANNEL, PLATFORM
+from faynosync.catalog.service import name_of
 from faynosync.core import gostrconv
 from faynosync.core.gojson import GoStruct
-from faynosync.core.ids import ZERO_ID
 from faynosync.errors import APIError
 from faynosync.store import Store, StoreError
 from faynosync.store.models import Kind, Version, VersionFilter
@@ -30,14 +30,7 @@ async def _names(store: Store, versions: list[Version]) -> dict[str, str]:
         for artifact in version.artifacts:
             wanted[artifact.platform] = Kind.PLATFORM
             wanted[artifact.arch] = Kind.ARCH
-    found: dict[str, str] = {}
-    for meta_id, kind in wanted.items():
-        if meta_id == ZERO_ID:
-            continue
-        meta = await store.meta.get(kind, meta_id)
-        if meta is not None:
-            found[meta_id] = meta.name
-    return found
+    return {meta_id: await name_of(store, kind, meta_id) for meta_id, kind in wanted.items()}
 
 
 async def _items(
