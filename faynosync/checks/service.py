@@ -12,14 +12,12 @@ from typing import Any
 from faynosync import updaters
 from faynosync.catalog.kinds import APP, ARCH, CHANNEL, PLATFORM
 from faynosync.catalog.service import name_of
-from faynosync.core import names
-from faynosync.core.ids import ZERO_ID
 from faynosync.core.versioning import GoVersion, MalformedVersion, parse, significant_key
 from faynosync.errors import APIError
 from faynosync.store import Store, StoreError
 from faynosync.store.models import Artifact, Kind, Meta, Version, VersionFilter
 from faynosync.updaters.answers import CheckAnswer, FeedAnswer
-from faynosync.versions.service import check_syntax, named_for_upload
+from faynosync.versions.service import check_names, id_or_zero, named_for_upload
 
 
 @dataclass(frozen=True)
@@ -50,17 +48,15 @@ class CheckResult:
     facts: CheckFacts
 
 
-def _id(meta: Meta | None) -> str:
-    return meta.id if meta else ZERO_ID
-
-
 async def check_version(store: Store, request: CheckRequest) -> CheckResult:
     # Step 1: syntax (the version keeps its dashes, unlike uploads).
-    check_syntax(names.APP_NAME, request.app_name, "app_name")
-    check_syntax(names.VERSION, request.version, "version")
-    check_syntax(names.CHANNEL, request.channel, "channel")
-    check_syntax(names.PLATFORM, request.platform, "platform")
-    check_syntax(names.ARCH, request.arch, "arch")
+    check_names(
+        app_name=request.app_name,
+        version=request.version,
+        channel=request.channel,
+        platform=request.platform,
+        arch=request.arch,
+    )
     owner = request.owner
 
     # Step 2: the channel is required once the tenant has any; an unknown platform or arch
@@ -84,8 +80,8 @@ async def check_version(store: Store, request: CheckRequest) -> CheckResult:
         owner=owner,
         app_id=app.id,
         published=True,
-        platform_id=_id(platform),
-        arch_id=_id(arch),
+        platform_id=id_or_zero(platform),
+        arch_id=id_or_zero(arch),
     )
     try:
         latest = await store.versions.latest(
@@ -103,7 +99,7 @@ async def check_version(store: Store, request: CheckRequest) -> CheckResult:
     # Step 8: a required intermediate build between the client and the latest.
     chosen = await _lowest_step(
         store,
-        replace(scope, channel_id=_id(channel), required_intermediate=True),
+        replace(scope, channel_id=id_or_zero(channel), required_intermediate=True),
         requested,
         latest_version,
     )
@@ -182,7 +178,8 @@ def _parse(text: str, status: int) -> GoVersion:
 
 
 def _matching(version: Version, platform: Meta | None, arch: Meta | None) -> list[Artifact]:
-    return [a for a in version.artifacts if a.platform == _id(platform) and a.arch == _id(arch)]
+    platform_id, arch_id = id_or_zero(platform), id_or_zero(arch)
+    return [a for a in version.artifacts if a.platform == platform_id and a.arch == arch_id]
 
 
 def _answer(

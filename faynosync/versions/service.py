@@ -54,7 +54,20 @@ class Target:
 
     @property
     def channel_id(self) -> str:
-        return self.channel.id if self.channel else ZERO_ID
+        return id_or_zero(self.channel)
+
+    @property
+    def platform_id(self) -> str:
+        return id_or_zero(self.platform)
+
+    @property
+    def arch_id(self) -> str:
+        return id_or_zero(self.arch)
+
+
+def id_or_zero(meta: Meta | None) -> str:
+    """The id a version or artifact stores for a channel, platform or arch: zero for none."""
+    return meta.id if meta else ZERO_ID
 
 
 def parse_version_id(text: str) -> str:
@@ -68,6 +81,15 @@ def parse_version_id(text: str) -> str:
 def check_syntax(pattern: re.Pattern[str], value: str, what: str) -> None:
     if not names.matches(pattern, value):
         raise APIError(400, f"invalid {what} parameter")
+
+
+def check_names(*, app_name: str, version: str, channel: str, platform: str, arch: str) -> None:
+    """The syntax of the names an upload or an update check carries, in the original's order."""
+    check_syntax(names.APP_NAME, app_name, "app_name")
+    check_syntax(names.VERSION, version, "version")
+    check_syntax(names.CHANNEL, channel, "channel")
+    check_syntax(names.PLATFORM, platform, "platform")
+    check_syntax(names.ARCH, arch, "arch")
 
 
 async def named_for_upload(store: Store, rules: KindRules, name: str, owner: str) -> Meta | None:
@@ -140,6 +162,22 @@ def plan(
     return planned
 
 
+def new_artifacts(
+    planned: list[tuple[Stored, FormFile]], target: Target, signature: str
+) -> list[Artifact]:
+    """The artifact each planned file becomes, for the target's platform and arch."""
+    return [
+        Artifact(
+            link=stored.link,
+            platform=target.platform_id,
+            arch=target.arch_id,
+            package=extension(upload.filename),
+            signature=signature,
+        )
+        for stored, upload in planned
+    ]
+
+
 async def store_files(
     storage: ObjectStorage, planned: list[tuple[Stored, FormFile]]
 ) -> list[Stored]:
@@ -193,11 +231,13 @@ async def upload(
     """``POST /upload``: a new version, or artifacts added to an existing one. Returns its id."""
     owner = principal.owner
     version = normalise(data.version)
-    check_syntax(names.APP_NAME, data.app_name, "app_name")
-    check_syntax(names.VERSION, version, "version")
-    check_syntax(names.CHANNEL, data.channel, "channel")
-    check_syntax(names.PLATFORM, data.platform, "platform")
-    check_syntax(names.ARCH, data.arch, "arch")
+    check_names(
+        app_name=data.app_name,
+        version=version,
+        channel=data.channel,
+        platform=data.platform,
+        arch=data.arch,
+    )
     channel = await named_for_upload(store, CHANNEL, data.channel, owner)
     platform = await named_for_upload(store, PLATFORM, data.platform, owner)
     arch = await named_for_upload(store, ARCH, data.arch, owner)
@@ -227,16 +267,7 @@ async def upload(
     planned = plan(
         settings, storage, data, owner=owner, version=version, private=app.private, files=files
     )
-    artifacts = [
-        Artifact(
-            link=stored.link,
-            platform=platform.id if platform else ZERO_ID,
-            arch=arch.id if arch else ZERO_ID,
-            package=extension(upload.filename),
-            signature=data.signature,
-        )
-        for stored, upload in planned
-    ]
+    artifacts = new_artifacts(planned, target, data.signature)
     existing = await store.versions.find(app.id, version, owner)
     _refuse_duplicates(existing.artifacts if existing else [], artifacts)
 
@@ -383,14 +414,7 @@ async def update_version(
     current.published = data.publish
     current.critical = data.critical
     current.required_intermediate = data.intermediate
-    for stored, upload in planned:
-        artifact = Artifact(
-            link=stored.link,
-            platform=target.platform.id if target.platform else ZERO_ID,
-            arch=target.arch.id if target.arch else ZERO_ID,
-            package=extension(upload.filename),
-            signature=data.signature,
-        )
+    for artifact in new_artifacts(planned, target, data.signature):
         if not any(
             (a.link, a.platform, a.arch, a.package)
             == (artifact.link, artifact.platform, artifact.arch, artifact.package)
