@@ -570,16 +570,22 @@ class SqliteVersions:
         return (await self._load([row]))[0] if row else None
 
     @staticmethod
-    async def _write_artifacts(conn: aiosqlite.Connection, version: Version) -> None:
-        await conn.execute("DELETE FROM artifacts WHERE version_id = ?", (version.id,))
+    async def _add_artifacts(
+        conn: aiosqlite.Connection, version_id: str, artifacts: list[Artifact], start: int
+    ) -> None:
+        """Insert artifacts at positions ``start``, ``start + 1``, … of the version."""
         await conn.executemany(
             "INSERT INTO artifacts (version_id, position, link, platform, arch, package,"
             " signature) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
-                (version.id, i, a.link, a.platform, a.arch, a.package, a.signature)
-                for i, a in enumerate(version.artifacts)
+                (version_id, start + i, a.link, a.platform, a.arch, a.package, a.signature)
+                for i, a in enumerate(artifacts)
             ],
         )
+
+    async def _write_artifacts(self, conn: aiosqlite.Connection, version: Version) -> None:
+        await conn.execute("DELETE FROM artifacts WHERE version_id = ?", (version.id,))
+        await self._add_artifacts(conn, version.id, version.artifacts, 0)
 
     @_translated
     async def insert(self, version: Version) -> None:
@@ -644,14 +650,7 @@ class SqliteVersions:
             )
             if changed.rowcount == 0:
                 return False
-            await conn.executemany(
-                "INSERT INTO artifacts (version_id, position, link, platform, arch, package,"
-                " signature) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (version_id, start + i, a.link, a.platform, a.arch, a.package, a.signature)
-                    for i, a in enumerate(artifacts)
-                ],
-            )
+            await self._add_artifacts(conn, version_id, artifacts, start)
         return True
 
     @_translated
