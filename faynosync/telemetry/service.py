@@ -70,7 +70,7 @@ def _aggregate(
     apps: list[str],
     dates: list[str],
     requests: dict[tuple[str, str], int],
-    days: list[DeviceDay],
+    days: dict[tuple[str, str], list[DeviceDay]],
     known: dict[str, set[str]],
     filters: Filters,
 ) -> Totals:
@@ -80,7 +80,7 @@ def _aggregate(
         totals.known |= known.get(app, set())
         for day in dates:
             count = requests.get((app, day), 0)
-            seen = [d for d in days if d.app == app and d.date == day]
+            seen = days.get((app, day), [])
             kept = [d for d in seen if filters.keep(d)]
             active = active or count > 0 or bool(seen)
             stats = totals.daily.setdefault(day, [0, 0, 0, 0])
@@ -146,7 +146,9 @@ async def report(
     filters = Filters(set(split(channels)), set(split(platforms)), set(split(archs)))
     requests = await store.telemetry.requests(owner, dates)
     chosen = split(apps) if apps else sorted({app for app, _ in requests})
-    days = await store.telemetry.devices(owner, chosen, dates) if chosen else []
+    days: dict[tuple[str, str], list[DeviceDay]] = {}
+    for device_day in await store.telemetry.devices(owner, chosen, dates) if chosen else []:
+        days.setdefault((device_day.app, device_day.date), []).append(device_day)
     known = await store.telemetry.known_versions(owner, chosen) if chosen else {}
     if apps:
         totals = Totals()
