@@ -17,7 +17,7 @@ from faynosync.core import gojson
 from faynosync.deps import StagingDep, StorageDep, StoreDep, Viewer, require
 from faynosync.errors import APIError
 from faynosync.http import openapi as doc
-from faynosync.http.inputs import Form, open_form, query_value
+from faynosync.http.inputs import Form, id_param, open_form, query_value
 from faynosync.http.responses import GoJSONResponse
 
 router = APIRouter(tags=["apps"], default_response_class=GoJSONResponse)
@@ -142,6 +142,6 @@ async def update_app(
 async def delete_app(
     request: Request, store: StoreDep, storage: StorageDep, principal: CanDelete
 ) -> Response:
-    app_id = catalog.parse_query_id(query_value(request, "id"))
+    app_id = id_param(query_value(request, "id"))
     await service.delete_app(store=store, storage=storage, principal=principal, app_id=app_id)
     return GoJSONResponse({APP.deleted_key: 1})

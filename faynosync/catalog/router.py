@@ -22,7 +22,7 @@ from faynosync.catalog.schemas import (
 )
 from faynosync.deps import StoreDep, Viewer, require
 from faynosync.http import openapi as doc
-from faynosync.http.inputs import bind_json, query_value
+from faynosync.http.inputs import bind_json, id_param, query_value
 from faynosync.http.responses import GoJSONResponse
 
 router = APIRouter(tags=["catalog"], default_response_class=GoJSONResponse)
@@ -53,7 +53,7 @@ async def _list(store: StoreDep, viewer: Principal, rules: KindRules) -> Respons
 async def _delete(
     request: Request, store: StoreDep, principal: Principal, rules: KindRules
 ) -> Response:
-    meta_id = service.parse_query_id(query_value(request, "id"))
+    meta_id = id_param(query_value(request, "id"))
     await service.delete(store=store, principal=principal, rules=rules, meta_id=meta_id)
     return GoJSONResponse({rules.deleted_key: 1})
 

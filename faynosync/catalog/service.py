@@ -37,14 +37,6 @@ def parse_update_id(text: str) -> str:
         raise APIError(400, "invalid id format") from None
 
 
-def parse_query_id(text: str) -> str:
-    """The ``?id=`` of a delete; a malformed one is a 400 carrying Go's parse error."""
-    try:
-        return parse_id(text)
-    except InvalidId as exc:
-        raise APIError(400, str(exc)) from None
-
-
 def _without_first(items: list[str], item: str) -> list[str]:
     index = items.index(item) if item in items else len(items)
     return items[:index] + items[index + 1 :]

@@ -16,6 +16,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
 from faynosync.core import gojson
+from faynosync.core.ids import InvalidId, parse_id
 from faynosync.errors import APIError
 
 T = TypeVar("T")
@@ -53,6 +54,14 @@ def query_value(request: Request, name: str) -> str:
 def query_values(request: Request, *names: str) -> dict[str, str]:
     """First values of several query parameters, by name."""
     return {name: query_value(request, name) for name in names}
+
+
+def id_param(text: str) -> str:
+    """An id a request names; a malformed one is a 400 carrying Go's parse error."""
+    try:
+        return parse_id(text)
+    except InvalidId as exc:
+        raise APIError(400, str(exc)) from None
 
 
 def go_base(filename: str) -> str:

@@ -9,6 +9,7 @@ from faynosync.core import gotime
 from faynosync.core.gojson import GoStruct
 from faynosync.core.ids import InvalidId, new_id, parse_id
 from faynosync.errors import APIError
+from faynosync.http.inputs import id_param
 from faynosync.store import DuplicateKey, Store, StoreError
 from faynosync.store.models import Permissions, ResourcePermissions, TeamUser
 from faynosync.users.schemas import user_public
@@ -57,10 +58,7 @@ async def update_user(
     password: str,
     permissions: Permissions,
 ) -> None:
-    try:
-        user_id = parse_id(user_id)
-    except InvalidId as exc:
-        raise APIError(400, str(exc)) from None
+    user_id = id_param(user_id)
     try:
         user = await store.team_users.get(user_id)
     except StoreError:

@@ -22,7 +22,7 @@ from faynosync.deps import (
 )
 from faynosync.errors import APIError
 from faynosync.http import openapi as doc
-from faynosync.http.inputs import Form, open_form, query_value, query_values
+from faynosync.http.inputs import Form, id_param, open_form, query_value, query_values
 from faynosync.http.responses import GoJSONResponse, go_redirect
 from faynosync.notify.slack import SlackNotifier
 from faynosync.versions import download, search, service
@@ -125,7 +125,7 @@ async def delete_version(
     settings: SettingsDep,
     principal: CanDelete,
 ) -> Response:
-    version_id = service.parse_version_id(query_value(request, "id"))
+    version_id = id_param(query_value(request, "id"))
     await service.delete_version(
         store=store, storage=storage, settings=settings, principal=principal, version_id=version_id
     )

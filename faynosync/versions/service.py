@@ -17,10 +17,10 @@ from faynosync.auth.service import Principal
 from faynosync.catalog.kinds import APP, ARCH, CHANNEL, PLATFORM, KindRules
 from faynosync.config import Settings
 from faynosync.core import gostrconv, gotime, names
-from faynosync.core.ids import ZERO_ID, InvalidId, new_id, parse_id
+from faynosync.core.ids import ZERO_ID, new_id
 from faynosync.core.versioning import normalise
 from faynosync.errors import APIError
-from faynosync.http.inputs import FormFile
+from faynosync.http.inputs import FormFile, id_param
 from faynosync.storage import InvalidKey, ObjectStorage, StorageError
 from faynosync.storage.keys import content_type_for, key_from_private_link, private_link
 from faynosync.store import DuplicateKey, Store, StoreError
@@ -68,14 +68,6 @@ class Target:
 def id_or_zero(meta: Meta | None) -> str:
     """The id a version or artifact stores for a channel, platform or arch: zero for none."""
     return meta.id if meta else ZERO_ID
-
-
-def parse_version_id(text: str) -> str:
-    """A version id; a malformed one is a 400 carrying Go's parse error."""
-    try:
-        return parse_id(text)
-    except InvalidId as exc:
-        raise APIError(400, str(exc)) from None
 
 
 def check_syntax(pattern: re.Pattern[str], value: str, what: str) -> None:
@@ -382,7 +374,7 @@ async def update_version(
     """``POST /apps/update``: flags (an omitted flag is false), changelog, more artifacts."""
     if files:
         await check_file_target(store, data, principal.owner)
-    version_id = parse_version_id(data.id)
+    version_id = id_param(data.id)
     if multipart and data.updater:
         uploads.check_files(data.updater, [f.filename for f in files])
     target = await _edit_target(store, principal, data)
@@ -503,7 +495,7 @@ async def delete_artifacts(
 
     False (nothing changed) when an index is not a number or out of range at its turn.
     """
-    version_id = parse_version_id(data.id)
+    version_id = id_param(data.id)
     app = await store.meta.get_by_name(APP.kind, data.app_name, principal.owner)
     if app is None:
         return True
