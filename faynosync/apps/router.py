@@ -17,7 +17,7 @@ from faynosync.core import gojson
 from faynosync.deps import StagingDep, StorageDep, StoreDep, Viewer, require
 from faynosync.errors import APIError
 from faynosync.http import openapi as doc
-from faynosync.http.inputs import Form, id_param, open_form, query_value
+from faynosync.http.inputs import data_field, id_param, open_form, query_value
 from faynosync.http.responses import GoJSONResponse
 
 router = APIRouter(tags=["apps"], default_response_class=GoJSONResponse)
@@ -25,17 +25,6 @@ router = APIRouter(tags=["apps"], default_response_class=GoJSONResponse)
 CanCreate = Annotated[Principal, Depends(require(Permission.CREATE, Resource.APPS))]
 CanEdit = Annotated[Principal, Depends(require(Permission.EDIT, Resource.APPS))]
 CanDelete = Annotated[Principal, Depends(require(Permission.DELETE, Resource.APPS))]
-
-
-def _data(form: Form) -> dict[str, str]:
-    """The ``data`` field: a JSON object whose values are all strings."""
-    text = form.value("data")
-    if not text:
-        raise APIError(400, "No JSON data provided")
-    try:
-        return gojson.string_map(gojson.whole_document(text))
-    except gojson.DecodeError:
-        raise APIError(400, "Invalid JSON data") from None
 
 
 APP_DATA = {
@@ -72,7 +61,7 @@ async def create_app(
     principal: CanCreate,
 ) -> Response:
     async with open_form(request, staging) as form:
-        data = _data(form)
+        data = data_field(form, gojson.string_map)
         name = data.get("app", "")
         if not name:
             raise APIError(400, "app is required")
@@ -114,7 +103,7 @@ async def update_app(
     principal: CanEdit,
 ) -> Response:
     async with open_form(request, staging) as form:
-        data = _data(form)
+        data = data_field(form, gojson.string_map)
         raw_id, name = data.get("id", ""), data.get("app", "")
         if not raw_id:
             raise APIError(400, "id is required")

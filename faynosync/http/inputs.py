@@ -5,10 +5,10 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, TypeVar
+from typing import Any, BinaryIO, TypeVar
 from urllib.parse import parse_qsl
 
 from python_multipart.exceptions import MultipartParseError
@@ -96,6 +96,17 @@ class Form:
 
     def file_list(self, name: str) -> list[FormFile]:
         return self.files.get(name, [])
+
+
+def data_field(form: Form, convert: Callable[[Any], T]) -> T:
+    """The ``data`` field of an app or version form: one JSON document, given to ``convert``."""
+    text = form.value("data")
+    if not text:
+        raise APIError(400, "No JSON data provided")
+    try:
+        return convert(gojson.whole_document(text))
+    except gojson.DecodeError:
+        raise APIError(400, "Invalid JSON data") from None
 
 
 MAX_FORM_FIELD = 1024 * 1024

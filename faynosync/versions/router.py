@@ -20,9 +20,8 @@ from faynosync.deps import (
     Viewer,
     require,
 )
-from faynosync.errors import APIError
 from faynosync.http import openapi as doc
-from faynosync.http.inputs import Form, id_param, open_form, query_value, query_values
+from faynosync.http.inputs import Form, data_field, id_param, open_form, query_value, query_values
 from faynosync.http.responses import GoJSONResponse, go_redirect
 from faynosync.notify.slack import SlackNotifier
 from faynosync.versions import download, search, service
@@ -38,13 +37,7 @@ CanDownload = Annotated[Principal, Depends(require(Permission.DOWNLOAD, Resource
 
 def version_data(form: Form) -> VersionData:
     """The ``data`` field; the ``intermediate`` field, when given, overrides its flag."""
-    text = form.value("data")
-    if not text:
-        raise APIError(400, "No JSON data provided")
-    try:
-        data = gojson.bind(gojson.whole_document(text), VersionData)
-    except gojson.DecodeError:
-        raise APIError(400, "Invalid JSON data") from None
+    data = data_field(form, lambda value: gojson.bind(value, VersionData))
     if form.value("intermediate"):
         data.intermediate = form.value("intermediate") == "true"
     return data
