@@ -25,3 +25,9 @@ class Permission(StrEnum):
 def allows(permissions: Permissions, permission: Permission, resource: Resource) -> bool:
     """The flag for (resource, permission); combinations that do not exist are false."""
     return bool(getattr(getattr(permissions, resource.value), permission.value, False))
+
+
+def allowed_ids(permissions: Permissions, resource: Resource) -> list[str]:
+    """The resource's allowed list (empty when absent): what a team user may act on."""
+    allowed: list[str] = getattr(permissions, resource.value).allowed or []
+    return allowed

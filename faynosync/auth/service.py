@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from faynosync.auth.permissions import Permission, Resource, allows
+from faynosync.auth.permissions import Permission, Resource, allowed_ids, allows
 from faynosync.config import Settings
 from faynosync.core import gotime
 from faynosync.core.gojson import GoStruct
@@ -37,6 +37,11 @@ class Principal:
     @property
     def is_admin(self) -> bool:
         return self.admin is not None
+
+    def may_use(self, resource: Resource, meta_id: str) -> bool:
+        """An admin may act on all of its tenant; a team user on what its allowed lists hold."""
+        user = self.team_user
+        return user is None or meta_id in allowed_ids(user.permissions, resource)
 
 
 async def hash_or_400(password: str) -> str:

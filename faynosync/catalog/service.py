@@ -6,6 +6,7 @@ document is only ever found as the kind the route names.
 
 from __future__ import annotations
 
+from faynosync.auth.permissions import allowed_ids
 from faynosync.auth.service import Principal
 from faynosync.catalog.kinds import KindRules
 from faynosync.core import gotime
@@ -13,7 +14,7 @@ from faynosync.core.ids import ZERO_ID, InvalidId, new_id, parse_id
 from faynosync.core.names import matches
 from faynosync.errors import APIError
 from faynosync.store import DuplicateKey, Store
-from faynosync.store.models import Kind, Meta, Permissions, Updater
+from faynosync.store.models import Kind, Meta, Updater
 
 
 async def name_of(store: Store, kind: Kind, meta_id: str) -> str:
@@ -42,10 +43,6 @@ def _without_first(items: list[str], item: str) -> list[str]:
     return items[:index] + items[index + 1 :]
 
 
-def _allowed(permissions: Permissions, rules: KindRules) -> list[str]:
-    return getattr(permissions, rules.resource.value).allowed or []
-
-
 async def insert(*, store: Store, principal: Principal, rules: KindRules, meta: Meta) -> str:
     """Store a new document of the caller's tenant; a team user gets access to it."""
     try:
@@ -53,11 +50,10 @@ async def insert(*, store: Store, principal: Principal, rules: KindRules, meta: 
     except DuplicateKey:
         raise APIError(500, rules.duplicate) from None
     user = principal.team_user
-    if user is not None:
-        allowed = getattr(user.permissions, rules.resource.value)
-        if meta.id not in (allowed.allowed or []):
-            allowed.allowed = [*(allowed.allowed or []), meta.id]
-            await store.team_users.set_permissions(user.id, user.permissions)
+    if user is not None and not principal.may_use(rules.resource, meta.id):
+        resource = getattr(user.permissions, rules.resource.value)
+        resource.allowed = [*(resource.allowed or []), meta.id]
+        await store.team_users.set_permissions(user.id, user.permissions)
     return meta.id
 
 
@@ -88,7 +84,7 @@ async def editable(*, store: Store, principal: Principal, rules: KindRules, meta
         raise APIError(500, f"{rules.label} not found")
     if meta.owner != principal.owner:
         raise APIError(500, f"you don't have permission to update this {rules.label}")
-    if principal.team_user and meta.id not in _allowed(principal.team_user.permissions, rules):
+    if not principal.may_use(rules.resource, meta.id):
         raise APIError(
             500,
             f"you don't have permission to update this {rules.label} as it's not in your "
@@ -117,7 +113,7 @@ async def delete(*, store: Store, principal: Principal, rules: KindRules, meta_i
         raise refused(f'no document found with ID ObjectID("{meta_id}")')
     if meta.owner != principal.owner:
         raise refused(f"you don't have permission to delete this {rules.label}")
-    if principal.team_user and meta.id not in _allowed(principal.team_user.permissions, rules):
+    if not principal.may_use(rules.resource, meta.id):
         raise refused(
             f"you don't have permission to delete this {rules.label} as it's not in your "
             f"allowed {rules.resource.value} list"
@@ -138,7 +134,7 @@ async def visible(*, store: Store, viewer: Principal, rules: KindRules) -> list[
     if viewer.team_user is None:
         return await store.meta.list(rules.kind, viewer.owner)
     ids = []
-    for entry in _allowed(viewer.team_user.permissions, rules):
+    for entry in allowed_ids(viewer.team_user.permissions, rules.resource):
         try:
             ids.append(parse_id(entry))
         except InvalidId:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from faynosync.auth.permissions import Resource
 from faynosync.auth.service import Principal
 from faynosync.config import Settings
 from faynosync.errors import APIError
@@ -33,8 +34,7 @@ async def presigned_url(
         version = await store.versions.with_private_link(private_link(settings.API_URL, key))
         if version is None or version.owner != principal.owner:
             raise APIError(404, "artifact not found")
-        user = principal.team_user
-        if user is not None and version.app_id not in (user.permissions.apps.allowed or []):
+        if not principal.may_use(Resource.APPS, version.app_id):
             raise APIError(403, "Permission denied")
     try:
         return await storage.presign(key)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from faynosync.auth.permissions import Resource, allowed_ids
 from faynosync.auth.service import Principal
 from faynosync.catalog.kinds import APP, ARCH, CHANNEL, PLATFORM
 from faynosync.catalog.service import name_of
@@ -54,13 +55,13 @@ async def search(
     limit: str,
 ) -> GoStruct:
     owner = viewer.owner
-    allowed = viewer.team_user.permissions.apps.allowed or [] if viewer.team_user else None
-    if allowed is not None and not allowed:
+    user = viewer.team_user
+    if user is not None and not allowed_ids(user.permissions, Resource.APPS):
         raise APIError(500, "you don't have permission to access any apps")
     app = await store.meta.get_by_name(APP.kind, app_name, owner)
     if app is None:
         raise APIError(500, "app_name not found in apps_meta collection")
-    if allowed is not None and app.id not in allowed:
+    if not viewer.may_use(Resource.APPS, app.id):
         raise APIError(500, "you don't have permission to access this app")
     query = VersionFilter(
         owner=owner,

@@ -103,10 +103,7 @@ async def named_for_upload(store: Store, rules: KindRules, name: str, owner: str
 
 def check_access(principal: Principal, resource: Resource, meta_id: str) -> None:
     """A team user acts only on what its allowed lists hold."""
-    user = principal.team_user
-    if user is None:
-        return
-    if meta_id not in (getattr(user.permissions, resource.value).allowed or []):
+    if not principal.may_use(resource, meta_id):
         raise APIError(500, f"you don't have access to this {_ACCESS_WORDS[resource]}")
 
 
@@ -470,12 +467,7 @@ async def delete_version(
     version = await store.versions.get(version_id)
     if version is None:
         raise refused(f'no app found with ID ObjectID("{version_id}")')
-    allowed_apps = (
-        principal.team_user.permissions.apps.allowed or [] if principal.team_user else None
-    )
-    if version.owner != principal.owner or (
-        allowed_apps is not None and version.app_id not in allowed_apps
-    ):
+    if version.owner != principal.owner or not principal.may_use(Resource.APPS, version.app_id):
         raise refused("you don't have permission to delete this item")
     await store.versions.delete(version.id)
     problem = await _delete_objects(settings, storage, store, version, version.artifacts)
