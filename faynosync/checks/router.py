@@ -19,6 +19,10 @@ from faynosync.updaters.answers import FeedAnswer
 
 router = APIRouter(tags=["checks"], default_response_class=GoJSONResponse)
 
+# The query parameters each route reads: the fields of its request.
+CHECK_PARAMS = tuple(f.name for f in fields(service.CheckRequest))
+LATEST_PARAMS = tuple(f.name for f in fields(service.LatestRequest))
+
 
 def _render(request: Request, answer: FeedAnswer) -> Response:
     if answer.location is not None:
@@ -139,8 +143,9 @@ async def squirrel_releases(
     ),
 )
 async def check_version(request: Request, store: StoreDep) -> Response:
-    names = [f.name for f in fields(service.CheckRequest)]
-    return await _check(request, store, service.CheckRequest(**query_values(request, *names)))
+    return await _check(
+        request, store, service.CheckRequest(**query_values(request, *CHECK_PARAMS))
+    )
 
 
 @router.get(
@@ -163,8 +168,7 @@ async def check_version(request: Request, store: StoreDep) -> Response:
     ),
 )
 async def latest(request: Request, store: StoreDep) -> Response:
-    names = [f.name for f in fields(service.LatestRequest)]
-    wanted = service.LatestRequest(**query_values(request, *names))
+    wanted = service.LatestRequest(**query_values(request, *LATEST_PARAMS))
 
     async def answer() -> tuple[Response, bool, object]:
         found = await service.latest_downloads(store, wanted)
