@@ -7,7 +7,6 @@ import logging
 
 import httpx
 
-from faynosync.catalog.kinds import APP
 from faynosync.catalog.service import name_of
 from faynosync.config import Settings
 from faynosync.store import Store
@@ -27,14 +26,14 @@ async def message_blocks(store: Store, version: Version) -> list[dict[str, objec
     def header(value: str) -> dict[str, object]:
         return {"type": "header", "text": {"type": "plain_text", "text": value}}
 
-    app = await store.meta.get(APP.kind, version.app_id)
+    app = await name_of(store, Kind.APP, version.app_id)
     channel = await name_of(store, Kind.CHANNEL, version.channel_id)
     blocks: list[dict[str, object]] = [
         header("New version of application is uploaded"),
         {
             "type": "section",
             "fields": [
-                text(f":package: *App name:*\n{app.name if app else ''}"),
+                text(f":package: *App name:*\n{app}"),
                 text(f":bubbles: *Channel name:*\n{channel}"),
                 text(f":vs: *Version:*\n{version.version}"),
                 text(f":loudspeaker: *Published:*\n{str(version.published).lower()}"),
