@@ -16,7 +16,7 @@ from faynosync.core import gotime
 from faynosync.core.ids import new_id
 from faynosync.errors import APIError
 from faynosync.http.inputs import FormFile
-from faynosync.storage import InvalidKey, ObjectStorage, StorageError
+from faynosync.storage import InvalidKey, ObjectStorage, StorageError, delete_quietly
 from faynosync.storage.keys import check_key, content_type_for
 from faynosync.store import Store
 from faynosync.store.models import Meta
@@ -50,12 +50,8 @@ async def _store_logo(
 
 async def _discard(storage: ObjectStorage, key: str | None) -> None:
     """Remove an object nothing refers to any more; a failure is logged, not answered."""
-    if not key:
-        return
-    try:
-        await storage.delete(key, private=False)
-    except StorageError:
-        log.exception("could not remove %s", key)
+    if key:
+        await delete_quietly(storage, key, private=False)
 
 
 async def create_app(

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 
 from faynosync.config import S3_DRIVERS, Settings
 from faynosync.storage.protocol import InvalidKey, ObjectNotFound, ObjectStorage, StorageError
 
-__all__ = ["InvalidKey", "ObjectNotFound", "ObjectStorage", "StorageError", "open_storage"]
+__all__ = [
+    "InvalidKey",
+    "ObjectNotFound",
+    "ObjectStorage",
+    "StorageError",
+    "delete_quietly",
+    "open_storage",
+]
+
+log = logging.getLogger(__name__)
 
 
 async def open_storage(
@@ -33,3 +43,11 @@ async def open_storage(
     from faynosync.storage.s3 import UnsupportedStorage
 
     return UnsupportedStorage(driver)
+
+
+async def delete_quietly(storage: ObjectStorage, key: str, *, private: bool) -> None:
+    """Remove an object nothing refers to any more; a failure is logged, not raised."""
+    try:
+        await storage.delete(key, private=private)
+    except StorageError:
+        log.exception("could not remove %s", key)

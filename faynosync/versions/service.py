@@ -21,7 +21,7 @@ from faynosync.core.ids import ZERO_ID, new_id
 from faynosync.core.versioning import normalise
 from faynosync.errors import APIError
 from faynosync.http.inputs import FormFile, id_param
-from faynosync.storage import InvalidKey, ObjectStorage, StorageError
+from faynosync.storage import InvalidKey, ObjectStorage, StorageError, delete_quietly
 from faynosync.storage.keys import content_type_for, key_from_private_link, private_link
 from faynosync.store import DuplicateKey, Store, StoreError
 from faynosync.store.models import Artifact, ChangelogEntry, Meta, Version
@@ -196,12 +196,8 @@ async def discard(
 ) -> None:
     """Remove stored objects, but those whose link is in ``keep`` (failures are only logged)."""
     for obj in objects:
-        if obj.link in keep:
-            continue
-        try:
-            await storage.delete(obj.key, private=obj.private)
-        except StorageError:
-            log.exception("could not remove %s", obj.key)
+        if obj.link not in keep:
+            await delete_quietly(storage, obj.key, private=obj.private)
 
 
 # --- upload -----------------------------------------------------------------------------------
