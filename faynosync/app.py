@@ -17,7 +17,7 @@ from faynosync.checks import router as checks_router
 from faynosync.checks.cache import InvalidateOnWrite, ResponseCache
 from faynosync.config import Settings
 from faynosync.core.security import derive_key, load_or_create_secret
-from faynosync.errors import install_error_handlers
+from faynosync.errors import CatchAll, install_error_handlers
 from faynosync.http.middleware import GinFront
 from faynosync.notify.slack import SlackNotifier
 from faynosync.storage import open_storage
@@ -101,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(storage_router.router)
     if app.state.cache is not None:
         app.add_middleware(InvalidateOnWrite, cache=app.state.cache)
+    app.add_middleware(CatchAll)
     app.add_middleware(GinFront, routes=app.router.routes, cors_origins=settings.cors_origins)
     return app
 

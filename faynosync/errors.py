@@ -8,7 +8,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from faynosync.core import disk
 from faynosync.core.security import TokenError, username_from_header
 from faynosync.http.responses import TEXT_TYPE, GoJSONResponse, not_found
 
@@ -57,13 +59,45 @@ async def _invalid_request(request: Request, exc: Exception) -> Response:
     return GoJSONResponse({"error": "invalid request"}, status_code=400)
 
 
-async def _unexpected(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return GoJSONResponse({"error": "internal server error"}, status_code=500)
+async def _disk_full(request: Request, exc: Exception) -> Response:
+    log.error("%s %s: %s", request.method, request.url.path, exc)
+    return GoJSONResponse({"error": disk.MESSAGE}, status_code=507)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(APIError, _api_error)
     app.add_exception_handler(StarletteHTTPException, _no_route)
     app.add_exception_handler(RequestValidationError, _invalid_request)
-    app.add_exception_handler(Exception, _unexpected)
+    app.add_exception_handler(disk.DiskFull, _disk_full)
+
+
+class CatchAll:
+    """ASGI middleware for errors nothing else handled: logged with their traceback and
+    answered 500 ``{"error":"internal server error"}``.
+
+    It sits inside the CORS layer, so a browser sees the body; and it does not re-raise, so
+    the server keeps the connection open for the client's next request.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception:
+            log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            if started:
+                raise  # half an answer is out: only closing the connection can tell the client
+            response = GoJSONResponse({"error": "internal server error"}, status_code=500)
+            await response(scope, receive, send)

@@ -17,7 +17,7 @@ from faynosync.core.ids import new_id
 from faynosync.errors import APIError
 from faynosync.http.inputs import FormFile
 from faynosync.storage import InvalidKey, ObjectStorage, StorageError, delete_quietly
-from faynosync.storage.keys import check_key, content_type_for
+from faynosync.storage.keys import check_key, check_new_key, content_type_for
 from faynosync.store import Store
 from faynosync.store.models import Meta
 from faynosync.versions.layout import extension
@@ -38,6 +38,10 @@ async def _store_logo(
         check_key(key)
     except InvalidKey:
         raise APIError(400, "the app name cannot be used in a storage key") from None
+    try:
+        check_new_key(key)
+    except InvalidKey as exc:
+        raise APIError(400, str(exc)) from None
     try:
         await storage.put_file(
             key, logo.path, private=False, content_type=content_type_for(logo.filename)

@@ -75,10 +75,33 @@ def _reject_constant(name: str) -> Any:
     raise DecodeError(f"invalid character {name[0]!r} looking for beginning of value")
 
 
+class BigNumber:
+    """A JSON integer too long for Python's int conversion limit (4,300 digits).
+
+    Go reads it only into a field that cannot hold it (an error) or skips it (an unknown key),
+    so it is kept as a marker and refused when bound.
+    """
+
+    __slots__ = ("digits",)
+
+    def __init__(self, text: str) -> None:
+        self.digits = len(text)
+
+
+_INT_DIGITS = 4000  # below sys.get_int_max_str_digits(), which raises ValueError past 4300
+
+
+def _parse_int(text: str) -> int | BigNumber:
+    return int(text) if len(text) <= _INT_DIGITS else BigNumber(text)
+
+
 _DECODER = json.JSONDecoder(
     object_pairs_hook=lambda pairs: _Object(pairs),
     parse_constant=_reject_constant,
+    parse_int=_parse_int,
 )
+# A UTF-16 surrogate escape: Go reads one that is not half of a valid pair as U+FFFD.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _WS = " \t\r\n"
 
 
@@ -97,9 +120,23 @@ def _decode_prefix(text: str) -> tuple[Any, int]:
     if start == len(text):
         raise DecodeError("EOF")
     try:
-        return _DECODER.raw_decode(text, start)
+        value, end = _DECODER.raw_decode(text, start)
     except (json.JSONDecodeError, RecursionError) as exc:
         raise DecodeError(str(exc)) from None
+    if _SURROGATE_ESCAPE.search(text, start, end):
+        value = _replace_surrogates(value)
+    return value, end
+
+
+def _replace_surrogates(value: Any) -> Any:
+    """Lone surrogates in strings and keys become U+FFFD, as Go decodes them."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, _Object):
+        return _Object((_replace_surrogates(k), _replace_surrogates(v)) for k, v in value)
+    if isinstance(value, list):
+        return [_replace_surrogates(v) for v in value]
+    return value
 
 
 def first_value(raw: bytes | str) -> Any:
@@ -122,6 +159,8 @@ def plain(value: Any) -> Any:
         return {k: plain(v) for k, v in value}
     if isinstance(value, list):
         return [plain(v) for v in value]
+    if isinstance(value, BigNumber):
+        raise DecodeError(f"a number of {value.digits} digits is out of range")
     return value
 
 
@@ -226,6 +265,8 @@ def _zero(tp: Any) -> Any:
 
 
 def _bind_scalar(value: Any, tp: Any) -> Any:
+    if isinstance(value, BigNumber):
+        raise DecodeError(f"cannot unmarshal number into {getattr(tp, '__name__', tp)}")
     if tp is str and isinstance(value, str):
         return value
     if tp is bool and isinstance(value, bool):

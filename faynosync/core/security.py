@@ -7,6 +7,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import math
 import os
 import re
 import secrets
@@ -74,6 +75,7 @@ NO_USERNAME = "username not found in claims"
 
 _HMAC = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def create_token(username: str, secret: str, *, now: float | None = None) -> str:
@@ -118,7 +120,8 @@ def username_from_token(token: str, secret: str, *, now: float | None = None) ->
     username = claims.get("username")
     if not isinstance(username, str):
         raise TokenError(NO_USERNAME)
-    return username
+    # Go decodes a lone surrogate escape as U+FFFD.
+    return _LONE_SURROGATE.sub("\ufffd", username)
 
 
 def _b64decode(segment: str) -> bytes | None:
@@ -137,7 +140,9 @@ def _json_segment(segment: str, *, whole: bool) -> dict[str, Any]:
         raise TokenError(MALFORMED)
     try:
         text = raw.decode("utf-8", errors="replace")
-        decoder = json.JSONDecoder(parse_constant=_no_constants)
+        decoder = json.JSONDecoder(
+            parse_constant=_no_constants, parse_float=_float64, parse_int=_float64_int
+        )
         stripped = text.lstrip(" \t\r\n")
         value, end = decoder.raw_decode(stripped)
     except (ValueError, RecursionError):
@@ -156,11 +161,35 @@ def _no_constants(name: str) -> Any:
     raise ValueError(name)
 
 
+def _float64(text: str) -> float:
+    """A JSON number as Go decodes it into ``interface{}``: one out of float64's range fails
+    the whole decode (so the token is malformed)."""
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"number {text[:20]} out of range")
+    return value
+
+
+def _float64_int(text: str) -> int:
+    if len(text) > 400:  # past float64's range (about 1.8e308) whatever the digits
+        raise ValueError("number out of range")
+    _float64(text)
+    return int(text)
+
+
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
 def _seconds(value: Any) -> int | None:
-    """A NumericDate claim as golang-jwt reads it (whole seconds), or None if not a number."""
+    """A NumericDate claim as golang-jwt reads it (whole seconds), or None if not a number.
+
+    Go converts the float to int64; a value past int64's range gives int64's minimum on the
+    platforms FaynoSync runs on (a date in the far past).
+    """
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return int(value)
+    seconds = int(value)
+    return seconds if _INT64_MIN <= seconds <= _INT64_MAX else _INT64_MIN
 
 
 def _check_times(claims: dict[str, Any], now: int) -> None:

@@ -12,12 +12,19 @@ from typing import Any, BinaryIO, TypeVar
 from urllib.parse import parse_qsl
 
 from python_multipart.exceptions import MultipartParseError
-from python_multipart.multipart import MultipartParser, parse_options_header
+from python_multipart.multipart import (
+    MAX_BOUNDARY_LENGTH as MAX_BOUNDARY,
+)
+from python_multipart.multipart import (
+    MultipartParser,
+    parse_options_header,
+)
 from starlette.requests import Request
 
-from faynosync.core import gojson
+from faynosync.core import disk, gojson
 from faynosync.core.ids import InvalidId, parse_id
 from faynosync.errors import APIError
+from faynosync.http import mime
 
 T = TypeVar("T")
 
@@ -110,7 +117,13 @@ def data_field(form: Form, convert: Callable[[Any], T]) -> T:
 
 
 MAX_FORM_FIELD = 1024 * 1024
+# Go's mime/multipart refuses more than 1,000 parts; plain fields are held in memory, so their
+# total is bounded too (file parts go to disk and are not). python-multipart bounds the headers
+# of a part (8 lines of 4 KiB): past that the body is unreadable, as a malformed one is.
+MAX_PARTS = 1000
+MAX_FORM_FIELDS_TOTAL = 4 * MAX_FORM_FIELD
 WRITE_BUFFER = 1024 * 1024
+TOO_LARGE = "multipart: message too large"
 
 
 class _MultipartReader:
@@ -122,6 +135,8 @@ class _MultipartReader:
         self._header_field = bytearray()
         self._header_value = bytearray()
         self._headers: dict[bytes, bytes] = {}
+        self._parts = 0
+        self._fields_total = 0
         self._name = ""
         self._field: bytearray | None = None
         self._file: BinaryIO | None = None
@@ -141,6 +156,9 @@ class _MultipartReader:
         )
 
     def _part_begin(self) -> None:
+        self._parts += 1
+        if self._parts > MAX_PARTS:
+            raise APIError(413, TOO_LARGE)
         self._headers = {}
 
     def _header_field_data(self, data: bytes, start: int, end: int) -> None:
@@ -150,35 +168,51 @@ class _MultipartReader:
         self._header_value += data[start:end]
 
     def _header_end(self) -> None:
-        self._headers[bytes(self._header_field).lower()] = bytes(self._header_value)
+        # The first of repeated headers counts, as Go's Header.Get gives it.
+        self._headers.setdefault(bytes(self._header_field).lower(), bytes(self._header_value))
         self._header_field.clear()
         self._header_value.clear()
 
     def _headers_finished(self) -> None:
-        _, options = parse_options_header(self._headers.get(b"content-disposition", b""))
-        self._name = options.get(b"name", b"").decode("utf-8", errors="replace")
-        filename = options.get(b"filename", b"").decode("utf-8", errors="replace")
+        self._name, filename = _disposition(self._headers.get(b"content-disposition", b""))
         if filename:
-            fd, name = tempfile.mkstemp(dir=self._staging, prefix=".part-")
-            path = Path(name)
-            self.staged.append(path)
-            self._file = os.fdopen(fd, "wb", buffering=WRITE_BUFFER)
-            self._file_part = FormFile(filename=go_base(filename), path=path, size=0)
+            self._file_part = FormFile(filename=go_base(filename), path=self._stage(), size=0)
         else:
             self._field = bytearray()
 
+    def _stage(self) -> Path:
+        """A new staging file, open for writing in ``self._file``."""
+        try:
+            fd, name = tempfile.mkstemp(dir=self._staging, prefix=".part-")
+        except OSError as exc:
+            raise _staging_failure(exc) from exc
+        path = Path(name)
+        self.staged.append(path)
+        self._file = os.fdopen(fd, "wb", buffering=WRITE_BUFFER)
+        return path
+
     def _part_data(self, data: bytes, start: int, end: int) -> None:
         if self._file is not None and self._file_part is not None:
-            self._file.write(memoryview(data)[start:end])
+            try:
+                self._file.write(memoryview(data)[start:end])
+            except OSError as exc:
+                raise _staging_failure(exc) from exc
             self._file_part.size += end - start
         elif self._field is not None:
             self._field += memoryview(data)[start:end]
+            self._fields_total += end - start
             if len(self._field) > MAX_FORM_FIELD:
                 raise APIError(413, f"form field {self._name} larger than {MAX_FORM_FIELD} bytes")
+            if self._fields_total > MAX_FORM_FIELDS_TOTAL:
+                raise APIError(413, TOO_LARGE)
 
     def _part_end(self) -> None:
         if self._file is not None and self._file_part is not None:
-            self._file.close()
+            file, self._file = self._file, None
+            try:
+                file.close()
+            except OSError as exc:
+                raise _staging_failure(exc) from exc
             self._form.files.setdefault(self._name, []).append(self._file_part)
         elif self._field is not None:
             text = self._field.decode("utf-8", errors="replace")
@@ -186,8 +220,28 @@ class _MultipartReader:
         self._file, self._file_part, self._field = None, None, None
 
     def close(self) -> None:
+        """Close a file left open by an error; never raises (the files are removed next)."""
         if self._file is not None:
-            self._file.close()
+            with contextlib.suppress(OSError):
+                self._file.close()
+            self._file = None
+
+
+def _disposition(header: bytes) -> tuple[str, str]:
+    """A part's form name and file name, as Go's ``Part.FormName`` and ``Part.FileName`` read
+    them: both empty unless the header parses and says ``form-data``."""
+    try:
+        kind, params = mime.parse_media_type(header.decode("utf-8", errors="replace"))
+    except mime.MediaTypeError:
+        return "", ""
+    name = params.get("name", "") if kind == "form-data" else ""
+    return name, params.get("filename", "")
+
+
+def _staging_failure(exc: OSError) -> Exception:
+    if disk.is_full(exc):
+        return disk.DiskFull(f"staging an upload: {exc.strerror}")
+    return exc
 
 
 @contextlib.asynccontextmanager
@@ -204,7 +258,10 @@ async def open_form(request: Request, staging: Path) -> AsyncIterator[Form]:
     reader: _MultipartReader | None = None
     try:
         if form.multipart and options.get(b"boundary"):
-            reader = _MultipartReader(options[b"boundary"], staging, form)
+            boundary = options[b"boundary"]
+            if len(boundary) > MAX_BOUNDARY:
+                raise APIError(400, f"multipart boundary longer than {MAX_BOUNDARY} bytes")
+            reader = _MultipartReader(boundary, staging, form)
             try:
                 async for chunk in request.stream():
                     reader.parser.write(chunk)

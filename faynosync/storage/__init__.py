@@ -6,13 +6,20 @@ import contextlib
 import logging
 
 from faynosync.config import S3_DRIVERS, Settings
-from faynosync.storage.protocol import InvalidKey, ObjectNotFound, ObjectStorage, StorageError
+from faynosync.storage.protocol import (
+    InvalidKey,
+    ObjectNotFound,
+    ObjectStorage,
+    StorageError,
+    StorageFull,
+)
 
 __all__ = [
     "InvalidKey",
     "ObjectNotFound",
     "ObjectStorage",
     "StorageError",
+    "StorageFull",
     "delete_quietly",
     "open_storage",
 ]

@@ -19,6 +19,29 @@ def check_key(key: str) -> str:
     return key
 
 
+# A file name on every common file system; S3's limit for a whole key.
+MAX_SEGMENT_BYTES = 255
+MAX_KEY_BYTES = 1024
+_CONTROL = frozenset(chr(c) for c in (*range(0x20), 0x7F))
+
+
+def check_new_key(key: str) -> str:
+    """:func:`check_key`, plus what every backend can store and every link can carry.
+
+    Keys that exist already are read and deleted through :func:`check_key` alone.
+    """
+    if not _CONTROL.isdisjoint(key):
+        raise InvalidKey("invalid object key: file names cannot hold control characters")
+    check_key(key)
+    if len(key.encode(errors="replace")) > MAX_KEY_BYTES:
+        raise InvalidKey(f"invalid object key: longer than {MAX_KEY_BYTES} bytes")
+    if any(len(part.encode(errors="replace")) > MAX_SEGMENT_BYTES for part in key.split("/")):
+        raise InvalidKey(
+            f"invalid object key: a file or folder name is longer than {MAX_SEGMENT_BYTES} bytes"
+        )
+    return key
+
+
 def path_escape(text: str) -> str:
     """Go's ``url.PathEscape``: ``/`` becomes ``%2F``; ``$&+:=@`` stay as they are."""
     return quote(text, safe="$&+:=@")

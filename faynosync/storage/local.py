@@ -11,6 +11,7 @@ import errno
 import hashlib
 import hmac
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -20,11 +21,19 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import quote, unquote
 
+from faynosync.core import disk
 from faynosync.storage.keys import check_key
-from faynosync.storage.protocol import PRESIGN_SECONDS, ObjectNotFound, StorageError
+from faynosync.storage.protocol import (
+    PRESIGN_SECONDS,
+    ObjectNotFound,
+    StorageError,
+    StorageFull,
+)
 
 CHUNK = 1024 * 1024
 OBJECTS_ROUTE = "/objects"
+# What presign writes: Unix seconds in ASCII digits (str.isdigit also takes "²" and "٣").
+_EXPIRES = re.compile(r"[0-9]{1,19}")
 
 
 class LinkRefused(StorageError):
@@ -60,7 +69,7 @@ class LocalStorage:
         try:
             await asyncio.to_thread(_write_atomically, target, source)
         except OSError as exc:
-            raise StorageError(f"cannot store {key}: {exc.strerror or exc}") from exc
+            raise _store_failure(key, exc) from exc
 
     async def put_file(
         self, key: str, path: Path, *, private: bool, content_type: str | None = None
@@ -69,7 +78,7 @@ class LocalStorage:
         try:
             await asyncio.to_thread(_move, path, target)
         except OSError as exc:
-            raise StorageError(f"cannot store {key}: {exc.strerror or exc}") from exc
+            raise _store_failure(key, exc) from exc
 
     def stat(self, key: str, *, private: bool) -> LocalObject:
         path = self.path_for(key, private=private)
@@ -120,7 +129,7 @@ class LocalStorage:
 
     def verify(self, key: str, expires: str, signature: str, *, now: float | None = None) -> None:
         """Accept a presigned link's parameters or raise :class:`LinkRefused`."""
-        if not expires.isdigit() or not hmac.compare_digest(
+        if not _EXPIRES.fullmatch(expires) or not hmac.compare_digest(
             self._sign(key, int(expires)), signature
         ):
             raise LinkRefused("invalid signature")
@@ -133,6 +142,11 @@ class LocalStorage:
 
     def _link(self, bucket: str, key: str) -> str:
         return f"{self._base_url}{OBJECTS_ROUTE}/{bucket}/{quote(key, safe='/')}"
+
+
+def _store_failure(key: str, exc: OSError) -> StorageError:
+    message = f"cannot store {key}: {exc.strerror or exc}"
+    return StorageFull(message) if disk.is_full(exc) else StorageError(message)
 
 
 def _write_atomically(target: Path, source: BinaryIO) -> None:

@@ -6,11 +6,17 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from faynosync.core.disk import DiskFull
+
 PRESIGN_SECONDS = 15 * 60
 
 
 class StorageError(Exception):
     """The storage backend failed, or is not usable with this configuration."""
+
+
+class StorageFull(StorageError, DiskFull):
+    """No space left where the objects are stored; nothing of the object was kept."""
 
 
 class InvalidKey(StorageError):

@@ -15,7 +15,7 @@ from starlette.responses import FileResponse
 from faynosync.deps import StorageDep
 from faynosync.errors import APIError
 from faynosync.storage import InvalidKey, ObjectNotFound
-from faynosync.storage.keys import content_type_for
+from faynosync.storage.keys import check_key, content_type_for
 from faynosync.storage.local import OBJECTS_ROUTE, LinkRefused, LocalStorage
 
 router = APIRouter(tags=["storage"])
@@ -29,6 +29,7 @@ async def get_object(
         raise StarletteHTTPException(404)
     private = bucket == "private"
     try:
+        check_key(key)
         if private:
             storage.verify(key, expires, signature)
         obj = storage.stat(key, private=private)

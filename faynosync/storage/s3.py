@@ -20,7 +20,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from faynosync.config import Settings
 from faynosync.storage.keys import check_key
-from faynosync.storage.protocol import PRESIGN_SECONDS, ObjectNotFound, StorageError
+from faynosync.storage.protocol import (
+    PRESIGN_SECONDS,
+    ObjectNotFound,
+    StorageError,
+    StorageFull,
+)
 
 MULTIPART_CHUNK = 8 * 1024 * 1024
 # Memory is bounded by the parts in flight plus the queue: (2 + 1) x 8 MiB, whatever the size.
@@ -30,6 +35,10 @@ _TRANSFER = TransferConfig(
     max_concurrency=2,
     max_io_queue=1,
 )
+
+
+# What S3-compatible servers answer when their disks are full (MinIO; RFC 4918's status name).
+_FULL_CODES = frozenset({"XMinioStorageFull", "InsufficientStorage"})
 
 
 def client_endpoint(settings: Settings) -> str | None:
@@ -156,7 +165,10 @@ class S3Storage:
             await self._client.upload_fileobj(
                 source, self._bucket(private), check_key(key), ExtraArgs=extra, Config=_TRANSFER
             )
-        except (BotoCoreError, ClientError) as exc:
+        except ClientError as exc:
+            full = exc.response.get("Error", {}).get("Code") in _FULL_CODES
+            raise (StorageFull if full else StorageError)(f"cannot store {key}: {exc}") from exc
+        except BotoCoreError as exc:
             raise StorageError(f"cannot store {key}: {exc}") from exc
 
     async def put_file(

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from faynosync.config import Settings
-from faynosync.store.protocol import DuplicateKey, Store, StoreError
+from faynosync.store.protocol import DuplicateKey, Store, StoreError, StoreFull
 
-__all__ = ["DuplicateKey", "Store", "StoreError", "open_store"]
+__all__ = ["DuplicateKey", "Store", "StoreError", "StoreFull", "open_store"]
 
 SQLITE_FILE = "faynosync.sqlite3"
 

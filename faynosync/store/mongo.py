@@ -146,8 +146,13 @@ def _describe(exc: Exception) -> str:
     return str(exc)
 
 
+def _is_full(exc: Exception) -> bool:
+    # OutOfDiskSpace: the server could not write (WiredTiger returns ENOSPC to it).
+    return isinstance(exc, OperationFailure) and exc.code == 14031
+
+
 _translated = translate_errors(
-    duplicate=_duplicate_message, driver_errors=(PyMongoError,), describe=_describe
+    duplicate=_duplicate_message, driver_errors=(PyMongoError,), describe=_describe, full=_is_full
 )
 
 

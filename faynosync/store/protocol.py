@@ -11,6 +11,7 @@ from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Any, ParamSpec, Protocol, TypeVar
 
+from faynosync.core.disk import DiskFull
 from faynosync.store.models import (
     Admin,
     Artifact,
@@ -27,6 +28,10 @@ from faynosync.store.models import (
 
 class StoreError(Exception):
     """The database failed (unreachable, or an unexpected error)."""
+
+
+class StoreFull(StoreError, DiskFull):
+    """The database could not write for want of disk space; the write did not happen."""
 
 
 class DuplicateKey(StoreError):
@@ -46,10 +51,12 @@ def translate_errors(
     duplicate: Callable[[Exception], str | None],
     driver_errors: tuple[type[Exception], ...],
     describe: Callable[[Exception], str] = str,
+    full: Callable[[Exception], bool] = lambda exc: False,
 ) -> Callable[[Callable[P, Coroutine[Any, Any, R]]], Callable[P, Coroutine[Any, Any, R]]]:
     """Make a repository method raise the store's errors instead of its driver's.
 
-    ``duplicate`` returns the message of a uniqueness violation, or None for other errors.
+    ``duplicate`` returns the message of a uniqueness violation, or None for other errors;
+    ``full`` tells a write refused for want of disk space.
     """
 
     def decorate(
@@ -63,6 +70,8 @@ def translate_errors(
                 message = duplicate(exc)
                 if message is not None:
                     raise DuplicateKey(message) from None
+                if full(exc):
+                    raise StoreFull(describe(exc)) from exc
                 raise StoreError(describe(exc)) from exc
 
         return wrapper

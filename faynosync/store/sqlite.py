@@ -18,6 +18,7 @@ from typing import Any
 
 import aiosqlite
 
+from faynosync.core import disk
 from faynosync.core.gotime import from_millis, to_millis
 from faynosync.core.versioning import OrderingError, order_key, step_key
 from faynosync.store.models import (
@@ -188,9 +189,14 @@ def _is_duplicate(exc: Exception) -> bool:
     return isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc)
 
 
+def _is_full(exc: Exception) -> bool:
+    return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or disk.is_full(exc)
+
+
 _translated = translate_errors(
     duplicate=lambda exc: str(exc) if _is_duplicate(exc) else None,
-    driver_errors=(sqlite3.Error, ValueError),
+    driver_errors=(sqlite3.Error, ValueError, OSError),
+    full=_is_full,
 )
 
 

@@ -15,6 +15,8 @@ from faynosync.versions.schemas import version_item
 
 SEARCH_PAGE = 9
 LIST_LIMIT = 100
+# What every database takes as an offset or a limit (32 bits); no app has that many versions.
+MAX_WINDOW = 2**31 - 1
 
 
 def positive_int(text: str, default: int) -> int:
@@ -80,7 +82,9 @@ async def search(
     page_size = positive_int(limit, SEARCH_PAGE)
     try:
         versions, total = await store.versions.search(
-            query, skip=(page_number - 1) * page_size, limit=page_size
+            query,
+            skip=min((page_number - 1) * page_size, MAX_WINDOW),
+            limit=min(page_size, MAX_WINDOW),
         )
     except StoreError as exc:
         raise APIError(500, str(exc)) from None
@@ -92,7 +96,9 @@ async def list_all(*, store: Store, username: str, limit: str) -> dict[str, list
     """The dormant ``GET /``: every version of every app owned by the token's name."""
     try:
         versions, _ = await store.versions.search(
-            VersionFilter(owner=username), skip=0, limit=positive_int(limit, LIST_LIMIT)
+            VersionFilter(owner=username),
+            skip=0,
+            limit=min(positive_int(limit, LIST_LIMIT), MAX_WINDOW),
         )
     except StoreError as exc:
         raise APIError(500, str(exc)) from None

@@ -22,7 +22,12 @@ from faynosync.core.versioning import normalise
 from faynosync.errors import APIError
 from faynosync.http.inputs import FormFile, id_param
 from faynosync.storage import InvalidKey, ObjectStorage, StorageError, delete_quietly
-from faynosync.storage.keys import content_type_for, key_from_private_link, private_link
+from faynosync.storage.keys import (
+    check_new_key,
+    content_type_for,
+    key_from_private_link,
+    private_link,
+)
 from faynosync.store import DuplicateKey, Store, StoreError
 from faynosync.store.models import Artifact, ChangelogEntry, Meta, Version
 from faynosync.updaters import uploads
@@ -146,6 +151,10 @@ def plan(
             arch=data.arch,
             filename=upload.filename,
         )
+        try:
+            check_new_key(key)
+        except InvalidKey as exc:
+            raise APIError(400, str(exc)) from None
         link = link_for(settings, storage, key, private=private)
         planned.append((Stored(key=key, link=link, private=private), upload))
     return planned

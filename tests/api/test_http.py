@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import socket
+import sqlite3
+from types import SimpleNamespace
+
 import pytest
 
+from faynosync.config import Settings
 from faynosync.core.security import create_token
 from faynosync.http.middleware import CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS
-from tests.support.api import JWT_SECRET, TEXT_TYPE, assert_body, signup
+from tests.support.api import API_KEY, JWT_SECRET, TEXT_TYPE, assert_body, running, signup
+from tests.support.server import serving
 
 ORIGIN = "https://dashboard.example"
 
@@ -115,3 +121,74 @@ async def test_no_detail_bodies_reach_clients(client):
 async def test_a_server_with_an_unknown_storage_driver_still_starts(client_factory):
     async with client_factory(STORAGE_DRIVER="gcp") as client:
         assert_body(await client.get("/health"), 200, '{"status":"healthy"}')
+
+
+# --- unexpected errors ------------------------------------------------------------------------
+
+
+def break_the_database(settings) -> None:
+    """A real failure below the API: the table of apps is gone."""
+    with sqlite3.connect(settings.FAYNOSYNC_DATA_DIR / "faynosync.sqlite3") as db:
+        db.execute("DROP TABLE apps_meta")
+
+
+async def test_an_unexpected_error_keeps_the_error_shape_and_cors(tmp_path):
+    settings = Settings(
+        _env_file=None,
+        FAYNOSYNC_DATA_DIR=tmp_path,
+        JWT_SECRET=JWT_SECRET,
+        API_KEY=API_KEY,
+        ALLOWED_CORS=ORIGIN,
+    )
+    async with running(settings) as (_, client):
+        await signup(client)
+        token = await client.post("/login", json={"username": "admin", "password": "password"})
+        headers = {"Authorization": f"Bearer {token.json()['token']}", "Origin": ORIGIN}
+        break_the_database(settings)
+        response = await client.get("/app/list", headers=headers)
+        assert_body(response, 500, '{"error":"internal server error"}')
+        assert response.headers["access-control-allow-origin"] == ORIGIN
+
+
+def test_after_an_unexpected_error_the_connection_stays_open(tmp_path):
+    data = tmp_path / "data"
+    token = create_token("admin", JWT_SECRET)
+    body = b'{"username":"admin","password":"password","api_key":""}'
+    signup = b"POST /signup HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s" % (
+        len(body),
+        body,
+    )
+    apps = f"GET /app/list HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\r\n"
+    with (
+        serving(data, JWT_SECRET=JWT_SECRET) as server,
+        socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock,
+    ):
+        sock.sendall(signup)
+        assert read_response(sock)[0] == 200
+        break_the_database(SimpleNamespace(FAYNOSYNC_DATA_DIR=data))
+        sock.sendall(apps.encode())
+        assert read_response(sock) == (500, b'{"error":"internal server error"}')
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert read_response(sock)[0] == 200
+
+
+def read_response(sock: socket.socket) -> tuple[int, bytes]:
+    """One HTTP/1.1 response with a Content-Length, read off a kept-alive socket."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        assert chunk, "the server closed the connection"
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode().split("\r\n")
+    length = next(
+        int(v)
+        for k, _, v in (h.partition(": ") for h in lines[1:])
+        if k.lower() == "content-length"
+    )
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        assert chunk, "the server closed the connection"
+        body += chunk
+    assert b"connection: close" not in head.lower()
+    return int(lines[0].split()[1]), body

@@ -101,3 +101,19 @@ async def test_head_gives_the_size_without_the_body(client, stored):
     assert response.status_code == 200
     assert response.headers["content-length"] == str(len(DATA))
     assert response.content == b""
+
+
+@pytest.mark.parametrize(
+    "expires",
+    ["%C2%B2", "%D9%A3", "1" * 5000, "-1", "+1", " 1", "1.5", "", "99999999999999999999"],
+)
+async def test_malformed_expiry_is_an_invalid_signature(client, stored, expires):
+    key = "app-admin/app-1.0.0.exe"
+    signature = local_path(await stored.presign(key)).rsplit("signature=", 1)[1]
+    response = await client.get(f"/objects/private/{key}?expires={expires}&signature={signature}")
+    assert_error(response, 403, "invalid signature")
+
+
+@pytest.mark.parametrize("path", ["/objects/public/a%00b", "/objects/private/a%00b?expires=1"])
+async def test_nul_in_a_key_is_refused(client, stored, path):
+    assert_error(await client.get(path), 400, "invalid object key")

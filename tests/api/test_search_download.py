@@ -119,6 +119,23 @@ async def test_search_orders_filters_and_pages(env):
     assert body == '{"items":null,"total":5,"page":9,"limit":9}'
 
 
+@pytest.mark.parametrize(
+    ("page", "limit"),
+    [
+        ("4611686018427387904", "9"),
+        ("9223372036854775807", "9223372036854775807"),
+        ("9223372036854775807", "1"),
+        ("2", "9223372036854775807"),
+    ],
+)
+async def test_pages_past_any_offset_a_database_takes(env, page, limit):
+    await uploaded(env, "1.0.0", ("a.dmg", b"x"))
+    response = await search(env, app_name="testapp", page=page, limit=limit)
+    assert_body(response, 200, f'{{"items":null,"total":1,"page":{page},"limit":{limit}}}')
+    response = await search(env, app_name="testapp", page="1", limit=limit)
+    assert [item["Version"] for item in response.json()["items"]] == ["1.0.0"]
+
+
 async def test_platform_and_arch_filters_need_one_artifact(env):
     await create(env.client, env.headers, "platform", "linux")
     await create(env.client, env.headers, "arch", "arm64")
@@ -216,6 +233,8 @@ async def test_get_all_versions_of_the_caller(env):
     ]
     body = (await env.client.get("/?limit=1", headers=env.headers)).json()
     assert len(body["apps"]) == 1
+    body = (await env.client.get("/?limit=9223372036854775807", headers=env.headers)).json()
+    assert len(body["apps"]) == 2
     assert_error(await env.client.get("/"), 401, "missing authorization header")
 
 

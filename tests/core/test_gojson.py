@@ -170,3 +170,47 @@ def test_string_map():
 
 def test_invalid_utf8_becomes_replacement_characters():
     assert bind(b'{"username":"a\xffb"}') == Login(username="a\ufffdb")
+
+
+# --- hostile values ---------------------------------------------------------------------------
+
+HUGE = "1" + "0" * 5000  # past Python's int conversion limit (4,300 digits)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f'{{"username":{HUGE}}}',
+        f'{{"username":-{HUGE}}}',
+        f'{{"username":"a","password":[{HUGE}]}}',
+        f'{{"id":"x","tags":[],"count":{HUGE}}}',
+        '{"id":"x","tags":[],"count":1e999}',
+    ],
+)
+def test_numbers_too_big_for_a_field_are_type_errors(text):
+    cls = Outer if '"id"' in text else Login
+    with pytest.raises(DecodeError):
+        gojson.bind(gojson.first_value(text), cls)
+
+
+def test_numbers_too_big_under_unknown_keys_are_skipped_like_go():
+    assert bind(f'{{"username":"a","junk":{HUGE},"more":[{HUGE}]}}') == Login(username="a")
+
+
+def test_numbers_too_big_in_string_maps_and_plain_values():
+    with pytest.raises(DecodeError):
+        gojson.string_map(gojson.whole_document(f'{{"app":{HUGE}}}'))
+    with pytest.raises(DecodeError):
+        gojson.plain(gojson.whole_document(f"[{HUGE}]"))
+
+
+def test_lone_surrogate_escapes_are_read_as_replacement_characters():
+    assert bind('{"username":"a\\ud800b","password":"\\uDFFF"}') == Login("a\ufffdb", "\ufffd")
+    # A valid pair is one character; a high half followed by something else is not a pair.
+    assert bind('{"username":"\\ud83d\\ude00","password":"\\ud83d\\u0041"}') == Login(
+        "\U0001f600", "\ufffdA"
+    )
+    assert gojson.string_map(gojson.whole_document('{"a\\udc00":"\\ud800"}')) == {
+        "a\ufffd": "\ufffd"
+    }
+    assert gojson.plain(gojson.whole_document('[["\\ud800"]]')) == [["\ufffd"]]

@@ -222,3 +222,24 @@ def test_time_is_read_in_whole_seconds():
         )
         == "u"
     )
+
+
+@pytest.mark.parametrize(
+    ("claims", "result"),
+    [
+        # Out of float64's range: Go's decoder fails on the claims, so the token is malformed.
+        ('{"username":"u","exp":1e999}', "error: malformed token"),
+        ('{"username":"u","nbf":-1e999}', "error: malformed token"),
+        ('{"username":"u","iat":1' + "0" * 400 + "}", "error: malformed token"),
+        ('{"username":"u","exp":1' + "0" * 5000 + "}", "error: malformed token"),
+        # In range for float64 but not int64: Go's conversion gives int64's minimum.
+        ('{"username":"u","exp":1e300}', "error: token expired"),
+        ('{"username":"u","nbf":1e300}', "u"),
+        ('{"username":"u","exp":-1e300}', "error: token expired"),
+        # A lone surrogate escape is read as U+FFFD, a valid pair as one character.
+        ('{"username":"a\\ud800b"}', "a\ufffdb"),
+        ('{"username":"\\ud83d\\ude00"}', "\U0001f600"),
+    ],
+)
+def test_hostile_claims_signed_with_the_right_secret(claims, result):
+    assert check(make_token(None, raw_claims=claims)) == result
