@@ -7,8 +7,11 @@ a replaced or deleted app's old logo is removed too.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 
+from faynosync import objects
 from faynosync.auth.service import Principal
 from faynosync.catalog import service as catalog
 from faynosync.catalog.kinds import APP
@@ -16,7 +19,8 @@ from faynosync.core import gotime
 from faynosync.core.ids import new_id
 from faynosync.errors import APIError
 from faynosync.http.inputs import FormFile
-from faynosync.storage import InvalidKey, ObjectStorage, StorageError, delete_quietly
+from faynosync.objects import Stored
+from faynosync.storage import InvalidKey, ObjectStorage, StorageError, StorageFull
 from faynosync.storage.keys import check_key, check_new_key, content_type_for
 from faynosync.store import Store
 from faynosync.store.models import Meta
@@ -24,15 +28,17 @@ from faynosync.versions.layout import extension
 
 log = logging.getLogger(__name__)
 
+LOGO_BUSY = "another request is storing this app's logo right now; try again"
+
 
 def logo_key(app_name: str, username: str, filename: str) -> str:
     # The original names the key after the caller, even a team user (Q19).
     return f"{app_name}-{username}/{app_name}-logo{extension(filename)}"
 
 
-async def _store_logo(
+def _planned_logo(
     storage: ObjectStorage, principal: Principal, app_name: str, logo: FormFile
-) -> tuple[str, str]:
+) -> Stored:
     key = logo_key(app_name, principal.username, logo.filename)
     try:
         check_key(key)
@@ -42,20 +48,42 @@ async def _store_logo(
         check_new_key(key)
     except InvalidKey as exc:
         raise APIError(400, str(exc)) from None
+    return Stored(key=key, link=storage.public_link(key), private=False)
+
+
+@contextlib.asynccontextmanager
+async def _logo_written(
+    store: Store, storage: ObjectStorage, planned: Stored | None, logo: FormFile | None, own: str
+) -> AsyncIterator[None]:
+    """Write the logo for the block (its key claimed, no other document's object replaced);
+    if the block fails, the logo goes again unless a document holds it."""
+    if planned is None or logo is None:
+        yield
+        return
     try:
-        await storage.put_file(
-            key, logo.path, private=False, content_type=content_type_for(logo.filename)
-        )
-    except StorageError:
-        log.exception("logo upload failed: %s", key)
-        raise APIError(500, "failed to upload logo to S3") from None
-    return key, storage.public_link(key)
-
-
-async def _discard(storage: ObjectStorage, key: str | None) -> None:
-    """Remove an object nothing refers to any more; a failure is logged, not answered."""
-    if key:
-        await delete_quietly(storage, key, private=False)
+        async with objects.claimed(store, [planned.key]):
+            await objects.refuse_taken(store, [planned], own=own)
+            try:
+                await storage.put_file(
+                    planned.key,
+                    logo.path,
+                    private=False,
+                    content_type=content_type_for(logo.filename),
+                )
+            except StorageFull:
+                raise
+            except StorageError:
+                log.exception("logo upload failed: %s", planned.key)
+                raise APIError(500, "failed to upload logo to S3") from None
+            try:
+                yield
+            except BaseException:
+                await objects.undo(store, storage, [planned])
+                raise
+    except objects.KeyBusy:
+        raise APIError(409, LOGO_BUSY) from None
+    except objects.KeyTaken as exc:
+        raise APIError(409, f"another file is stored under the same key: {exc.key}") from None
 
 
 async def create_app(
@@ -70,22 +98,19 @@ async def create_app(
 ) -> str:
     if await store.meta.get_by_name(APP.kind, name, principal.owner) is not None:
         raise APIError(500, APP.duplicate)
-    key, link = await _store_logo(storage, principal, name, logo) if logo else (None, "")
+    planned = _planned_logo(storage, principal, name, logo) if logo else None
     meta = Meta(
         id=new_id(),
         kind=APP.kind,
         name=name,
         owner=principal.owner,
         updated_at=gotime.now(),
-        logo=link,
+        logo=planned.link if planned else "",
         description=description,
         private=private,
     )
-    try:
+    async with _logo_written(store, storage, planned, logo, own=meta.id):
         return await catalog.insert(store=store, principal=principal, rules=APP, meta=meta)
-    except APIError:
-        await _discard(storage, key)
-        raise
 
 
 async def update_app(
@@ -100,21 +125,17 @@ async def update_app(
 ) -> None:
     """Rename; description and logo change only when given (they cannot be cleared)."""
     meta = await catalog.editable(store=store, principal=principal, rules=APP, meta_id=app_id)
-    old_key = storage.public_key(meta.logo) if meta.logo else None
-    key, link = await _store_logo(storage, principal, name, logo) if logo else (None, "")
+    old_logo = meta.logo
+    planned = _planned_logo(storage, principal, name, logo) if logo else None
     meta.name = name
     if description:
         meta.description = description
-    if link:
-        meta.logo = link
-    try:
+    if planned:
+        meta.logo = planned.link
+    async with _logo_written(store, storage, planned, logo, own=meta.id):
         await catalog.save(store=store, meta=meta)
-    except APIError:
-        if key != old_key:
-            await _discard(storage, key)
-        raise
-    if key and old_key != key:
-        await _discard(storage, old_key)
+    if planned and old_logo and old_logo != planned.link:
+        await _give_up_logo(store, storage, old_logo)
 
 
 async def delete_app(
@@ -123,4 +144,10 @@ async def delete_app(
     """Delete an app without versions, and its logo."""
     meta = await catalog.delete(store=store, principal=principal, rules=APP, meta_id=app_id)
     if meta.logo:
-        await _discard(storage, storage.public_key(meta.logo))
+        await _give_up_logo(store, storage, meta.logo)
+
+
+async def _give_up_logo(store: Store, storage: ObjectStorage, link: str) -> None:
+    key = storage.public_key(link)
+    if key:
+        await objects.remove(store, storage, [Stored(key=key, link=link, private=False)])

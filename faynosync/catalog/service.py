@@ -6,6 +6,8 @@ document is only ever found as the kind the route names.
 
 from __future__ import annotations
 
+import logging
+
 from faynosync.auth.permissions import allowed_ids
 from faynosync.auth.service import Principal
 from faynosync.catalog.kinds import KindRules
@@ -15,6 +17,8 @@ from faynosync.core.names import matches
 from faynosync.errors import APIError
 from faynosync.store import DuplicateKey, Store
 from faynosync.store.models import Kind, Meta, Updater
+
+log = logging.getLogger(__name__)
 
 
 async def name_of(store: Store, kind: Kind, meta_id: str) -> str:
@@ -118,9 +122,20 @@ async def delete(*, store: Store, principal: Principal, rules: KindRules, meta_i
             f"you don't have permission to delete this {rules.label} as it's not in your "
             f"allowed {rules.resource.value} list"
         )
+    related = refused("you can't delete this item because it is related to other items")
     if await store.versions.references(rules.kind, meta.id):
-        raise refused("you can't delete this item because it is related to other items")
-    await store.meta.delete(rules.kind, meta.id)
+        raise related
+    if not await store.meta.delete(rules.kind, meta.id):
+        # A concurrent request deleted it first: that one reports the deletion.
+        raise refused(f'no document found with ID ObjectID("{meta_id}")')
+    if await store.versions.references(rules.kind, meta.id):
+        # An upload wrote a version using it in the meantime: the delete loses, and the
+        # upload, which checks again after writing, keeps its version.
+        try:
+            await store.meta.insert(meta)
+        except DuplicateKey:
+            log.error("%s %s was deleted while a version took it up", rules.label, meta.id)
+        raise related
     for user in await store.team_users.list_allowing(rules.resource.value, meta.id):
         resource = getattr(user.permissions, rules.resource.value)
         # As the original: only the first occurrence goes.

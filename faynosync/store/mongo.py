@@ -113,6 +113,9 @@ INDEXES: dict[str, list[Document]] = {
         ]
         for name in ("telemetry_daily", "telemetry_devices", "telemetry_versions")
     },
+    "faynosync_claims": [
+        {"name": "faynosync_expiry", "key": [("expires_at", 1)], "expireAfterSeconds": 0},
+    ],
     "team_users": [
         {
             "name": "username_sort_by_asc_created",
@@ -315,6 +318,11 @@ class MongoMeta:
         doc.update(_kind_fields(meta))
         doc.update({"updated_at": meta.updated_at, "owner": meta.owner})
         await self._c.insert_one(doc)
+
+    @_translated
+    async def with_logos(self, links: list[str]) -> list[tuple[str, str]]:
+        cursor = self._c.find({"logo": {"$in": links}}, {"logo": 1})
+        return [(str(doc["_id"]), str(doc["logo"])) async for doc in cursor]
 
     @_translated
     async def get(self, kind: Kind, meta_id: str) -> Meta | None:
@@ -563,6 +571,60 @@ class MongoVersions:
         found = await self._c.find_one({_REFERENCE_FIELDS[kind]: _oid(meta_id)}, {"_id": 1})
         return found is not None
 
+    @_translated
+    async def holding(self, links: list[str]) -> list[tuple[str, str]]:
+        wanted = set(links)
+        cursor = self._c.find({"artifacts.link": {"$in": links}}, {"artifacts.link": 1})
+        return [
+            (str(doc["_id"]), artifact["link"])
+            async for doc in cursor
+            for artifact in doc.get("artifacts") or []
+            if artifact.get("link") in wanted
+        ]
+
+    @_translated
+    async def remove_artifacts(self, version_id: str, links: list[str]) -> None:
+        await self._c.update_one(
+            {"_id": _oid(version_id)}, {"$pull": {"artifacts": {"link": {"$in": links}}}}
+        )
+
+
+class MongoClaims:
+    """Leases in ``faynosync_claims``: one document per key, removed by a TTL index once lapsed
+    (the acquire also takes over a lapsed one the TTL monitor has not removed yet)."""
+
+    def __init__(self, collection: AsyncCollection[Document]) -> None:
+        self._c = collection
+
+    @_translated
+    async def acquire(self, key: str, holder: str, until: datetime) -> bool:
+        for _ in range(2):  # the TTL monitor may remove a lapsed lease between the two steps
+            try:
+                await self._c.insert_one({"_id": key, "holder": holder, "expires_at": until})
+                return True
+            except DuplicateKeyError:
+                pass
+            taken = await self._c.update_one(
+                {"_id": key, "expires_at": {"$lte": datetime.now(UTC)}},
+                {"$set": {"holder": holder, "expires_at": until}},
+            )
+            if taken.matched_count:
+                return True
+            if await self._c.find_one({"_id": key}, {"_id": 1}) is not None:
+                return False
+        return False
+
+    @_translated
+    async def renew(self, key: str, holder: str, until: datetime) -> bool:
+        result = await self._c.update_one(
+            {"_id": key, "holder": holder}, {"$set": {"expires_at": until}}
+        )
+        return result.matched_count > 0
+
+    @_translated
+    async def release(self, key: str, holder: str) -> None:
+        await self._c.delete_one({"_id": key, "holder": holder})
+
 
 TELEMETRY_DAYS = 31  # a day's data outlives it by 30 days, as the original's key TTL
 
@@ -697,6 +759,7 @@ class MongoStore:
         self.meta = MongoMeta(self._db["apps_meta"])
         self.versions = MongoVersions(self._db["apps"])
         self.telemetry = MongoTelemetry(self._db)
+        self.claims = MongoClaims(self._db["faynosync_claims"])
 
     @property
     def database(self) -> AsyncDatabase[Document]:

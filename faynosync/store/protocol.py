@@ -132,6 +132,9 @@ class MetaRepository(Protocol):
     async def insert(self, meta: Meta) -> None:
         """Raises :class:`DuplicateKey` when the owner has one of that kind and name."""
 
+    async def with_logos(self, links: list[str]) -> list[tuple[str, str]]:
+        """(app id, logo) of every app, of any tenant, whose logo is one of these links."""
+
     async def get(self, kind: Kind, meta_id: str) -> Meta | None:
         """The document with this id, if it is of this kind."""
 
@@ -204,6 +207,29 @@ class VersionRepository(Protocol):
     async def references(self, kind: Kind, meta_id: str) -> bool:
         """Whether any version uses the app, channel, platform or arch with this id."""
 
+    async def holding(self, links: list[str]) -> list[tuple[str, str]]:
+        """(version id, link) of every artifact, of any tenant, whose link is one of these."""
+
+    async def remove_artifacts(self, version_id: str, links: list[str]) -> None:
+        """Take the artifacts with these links out of the version (atomically)."""
+
+
+class ClaimRepository(Protocol):
+    """Leases on object keys: while one request writes or removes an object, no other may.
+
+    A lease lapses at its expiry time, so the keys of a process that died are free again soon.
+    """
+
+    async def acquire(self, key: str, holder: str, until: datetime) -> bool:
+        """Take ``key`` for ``holder`` until ``until``; False while another holder's lease on it
+        has not lapsed."""
+
+    async def renew(self, key: str, holder: str, until: datetime) -> bool:
+        """Extend the holder's lease; False when it lapsed and someone else took the key."""
+
+    async def release(self, key: str, holder: str) -> None:
+        """Give the key up (nothing happens when the holder no longer has it)."""
+
 
 class TelemetryRepository(Protocol):
     """Update-check telemetry, per owner, app and day, kept 30 days."""
@@ -242,6 +268,9 @@ class Store(Protocol):
 
     @property
     def telemetry(self) -> TelemetryRepository: ...
+
+    @property
+    def claims(self) -> ClaimRepository: ...
 
     async def migrate(self) -> None:
         """Create what the schema needs (collections, indexes, tables). Idempotent."""

@@ -12,7 +12,7 @@ import contextlib
 import json
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -179,6 +179,14 @@ MIGRATIONS: list[str | Callable[[aiosqlite.Connection], Awaitable[None]]] = [
     CREATE INDEX telemetry_requests_date ON telemetry_requests (date);
     CREATE INDEX telemetry_devices_date ON telemetry_devices (date);
     CREATE INDEX telemetry_members_date ON telemetry_members (date);
+    """,
+    # Leases on object keys (ClaimRepository).
+    """
+    CREATE TABLE object_claims (
+        key TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+    );
     """,
 ]
 
@@ -428,6 +436,14 @@ class SqliteMeta:
             if _is_duplicate(exc):
                 raise _duplicate_name(meta) from None
             raise
+
+    @_translated
+    async def with_logos(self, links: list[str]) -> list[tuple[str, str]]:
+        rows = await self._db.all(
+            "SELECT id, logo FROM apps_meta WHERE logo IN (SELECT value FROM json_each(?))",
+            json.dumps(links),
+        )
+        return [(row["id"], row["logo"]) for row in rows]
 
     @_translated
     async def get(self, kind: Kind, meta_id: str) -> Meta | None:
@@ -751,6 +767,55 @@ class SqliteVersions:
     async def references(self, kind: Kind, meta_id: str) -> bool:
         return await self._db.one(_REFERENCE_QUERIES[kind], meta_id) is not None
 
+    @_translated
+    async def holding(self, links: list[str]) -> list[tuple[str, str]]:
+        rows = await self._db.all(
+            "SELECT version_id, link FROM artifacts WHERE link IN (SELECT value FROM json_each(?))",
+            json.dumps(links),
+        )
+        return [(row["version_id"], row["link"]) for row in rows]
+
+    @_translated
+    async def remove_artifacts(self, version_id: str, links: list[str]) -> None:
+        await self._db.run(
+            "DELETE FROM artifacts WHERE version_id = ?"
+            " AND link IN (SELECT value FROM json_each(?))",
+            version_id,
+            json.dumps(links),
+        )
+
+
+class SqliteClaims:
+    def __init__(self, db: _Db) -> None:
+        self._db = db
+
+    @_translated
+    async def acquire(self, key: str, holder: str, until: datetime) -> bool:
+        taken = await self._db.run(
+            "INSERT INTO object_claims (key, holder, expires_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET holder = excluded.holder,"
+            " expires_at = excluded.expires_at WHERE object_claims.expires_at <= ?",
+            key,
+            holder,
+            to_millis(until),
+            to_millis(datetime.now(UTC)),
+        )
+        return taken > 0
+
+    @_translated
+    async def renew(self, key: str, holder: str, until: datetime) -> bool:
+        changed = await self._db.run(
+            "UPDATE object_claims SET expires_at = ? WHERE key = ? AND holder = ?",
+            to_millis(until),
+            key,
+            holder,
+        )
+        return changed > 0
+
+    @_translated
+    async def release(self, key: str, holder: str) -> None:
+        await self._db.run("DELETE FROM object_claims WHERE key = ? AND holder = ?", key, holder)
+
 
 _DIMENSIONS = (("channel", "channels"), ("platform", "platforms"), ("arch", "archs"))
 
@@ -864,6 +929,7 @@ class SqliteStore:
         self.meta = SqliteMeta(db)
         self.versions = SqliteVersions(db)
         self.telemetry = SqliteTelemetry(db)
+        self.claims = SqliteClaims(db)
 
     @classmethod
     async def open(cls, path: Path) -> SqliteStore:

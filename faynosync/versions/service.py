@@ -6,12 +6,14 @@ fails half-way, the objects it stored are removed again unless a version refers 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
-from collections.abc import Collection
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date
 
+from faynosync import objects
 from faynosync.auth.permissions import Resource
 from faynosync.auth.service import Principal
 from faynosync.catalog.kinds import APP, ARCH, CHANNEL, PLATFORM, KindRules
@@ -21,14 +23,15 @@ from faynosync.core.ids import ZERO_ID, new_id
 from faynosync.core.versioning import normalise
 from faynosync.errors import APIError
 from faynosync.http.inputs import FormFile, id_param
-from faynosync.storage import InvalidKey, ObjectStorage, StorageError, delete_quietly
+from faynosync.objects import Stored
+from faynosync.storage import InvalidKey, ObjectStorage, StorageError, StorageFull
 from faynosync.storage.keys import (
     check_new_key,
     content_type_for,
     key_from_private_link,
     private_link,
 )
-from faynosync.store import DuplicateKey, Store, StoreError
+from faynosync.store import DuplicateKey, Store
 from faynosync.store.models import Artifact, ChangelogEntry, Meta, Version
 from faynosync.updaters import uploads
 from faynosync.versions.layout import artifact_key, extension
@@ -39,6 +42,11 @@ log = logging.getLogger(__name__)
 DUPLICATE_ARTIFACT = (
     "app with this name, version, platform, architecture and extension already exists"
 )
+APP_NOT_FOUND = (
+    "app_name not found in apps_meta collection or you don't have permission to access it"
+)
+FILE_BUSY = "another request is storing a file under the same key right now; try again"
+KEY_TAKEN = "another file is stored under the same key"
 # The original's word for each resource in "you don't have access to this ...".
 _ACCESS_WORDS = {
     Resource.APPS: "app",
@@ -101,9 +109,12 @@ async def named_for_upload(store: Store, rules: KindRules, name: str, owner: str
         return None
     meta = await store.meta.get_by_name(rules.kind, name, owner)
     if meta is None:
-        title = rules.label.capitalize()
-        raise APIError(400, f"wrong name of {rules.label}. {title} does not exist")
+        raise _wrong_name(rules)
     return meta
+
+
+def _wrong_name(rules: KindRules) -> APIError:
+    return APIError(400, f"wrong name of {rules.label}. {rules.label.capitalize()} does not exist")
 
 
 def check_access(principal: Principal, resource: Resource, meta_id: str) -> None:
@@ -119,13 +130,6 @@ def link_for(settings: Settings, storage: ObjectStorage, key: str, *, private: b
 
 def key_for(settings: Settings, storage: ObjectStorage, link: str, *, private: bool) -> str | None:
     return key_from_private_link(link) if private else storage.public_key(link)
-
-
-@dataclass
-class Stored:
-    key: str
-    link: str
-    private: bool
 
 
 def plan(
@@ -177,10 +181,9 @@ def new_artifacts(
 
 
 async def store_files(
-    storage: ObjectStorage, planned: list[tuple[Stored, FormFile]]
-) -> list[Stored]:
-    """Write every planned file; on a failure remove what was written and answer 500."""
-    written: list[Stored] = []
+    storage: ObjectStorage, planned: list[tuple[Stored, FormFile]], written: list[Stored]
+) -> None:
+    """Write every planned file, adding each to ``written`` (what to undo on a failure)."""
     for target, upload in planned:
         try:
             await storage.put_file(
@@ -189,24 +192,31 @@ async def store_files(
                 private=target.private,
                 content_type=content_type_for(upload.filename),
             )
-        except InvalidKey:
-            await discard(storage, written)
-            raise APIError(400, f"invalid object key: {target.key}") from None
+        except StorageFull:
+            raise
         except StorageError:
             log.exception("storing %s failed", target.key)
-            await discard(storage, written)
             raise APIError(500, "failed to upload file to S3") from None
         written.append(target)
-    return written
 
 
-async def discard(
-    storage: ObjectStorage, objects: list[Stored], keep: Collection[str] = ()
-) -> None:
-    """Remove stored objects, but those whose link is in ``keep`` (failures are only logged)."""
-    for obj in objects:
-        if obj.link not in keep:
-            await delete_quietly(storage, obj.key, private=obj.private)
+@contextlib.asynccontextmanager
+async def writing(
+    store: Store, storage: ObjectStorage, keys: list[str], written: list[Stored]
+) -> AsyncIterator[None]:
+    """The rules of :mod:`faynosync.objects` for a block that writes files: the keys claimed,
+    what was written removed again when the block fails."""
+    try:
+        async with objects.claimed(store, keys):
+            try:
+                yield
+            except BaseException:
+                await objects.undo(store, storage, written)
+                raise
+    except objects.KeyBusy:
+        raise APIError(409, FILE_BUSY) from None
+    except objects.KeyTaken as exc:
+        raise APIError(409, f"{KEY_TAKEN}: {exc.key}") from None
 
 
 # --- upload -----------------------------------------------------------------------------------
@@ -244,10 +254,7 @@ async def upload(
         raise APIError(500, "no results found. Please check your files.")
     app = await store.meta.get_by_name(APP.kind, data.app_name, owner)
     if app is None:
-        raise APIError(
-            500,
-            "app_name not found in apps_meta collection or you don't have permission to access it",
-        )
+        raise APIError(500, APP_NOT_FOUND)
     target = Target(app=app, channel=channel, platform=platform, arch=arch)
     for resource, meta in (
         (Resource.APPS, app),
@@ -265,17 +272,19 @@ async def upload(
     existing = await store.versions.find(app.id, version, owner)
     _refuse_duplicates(existing.artifacts if existing else [], artifacts)
 
-    written = await store_files(storage, planned)
-    try:
-        return await _record(store, existing, target, version, data, artifacts, owner)
-    except BaseException:
-        # A concurrent upload of the same file may own an object of the same key: keep those.
-        try:
-            current = await store.versions.find(app.id, version, owner)
-        except StoreError:
-            current = None
-        await discard(storage, written, {a.link for a in current.artifacts} if current else ())
-        raise
+    written: list[Stored] = []
+    async with writing(store, storage, [stored.key for stored, _ in planned], written):
+        # Under the claim: an upload that landed meanwhile counts, and no other document may
+        # hold these keys (names can meet: app demo-acme of corp, app demo of acme-corp).
+        existing = await store.versions.find(app.id, version, owner)
+        _refuse_duplicates(existing.artifacts if existing else [], artifacts)
+        await objects.refuse_taken(store, [stored for stored, _ in planned])
+        await store_files(storage, planned, written)
+        version_id, created = await _record(
+            store, existing, target, version, data, artifacts, owner
+        )
+        await _refuse_if_gone(store, target, version_id, created, [a.link for a in artifacts])
+    return version_id
 
 
 def _refuse_duplicates(existing: list[Artifact], new: list[Artifact]) -> None:
@@ -296,8 +305,11 @@ async def _record(
     data: VersionData,
     artifacts: list[Artifact],
     owner: str,
-) -> str:
-    """Add the artifacts to the version document, creating it if needed (race-safe)."""
+) -> tuple[str, bool]:
+    """Add the artifacts to the version document, creating it if needed (race-safe).
+
+    Returns its id and whether this call created it.
+    """
     if existing is None:
         created = Version(
             id=new_id(),
@@ -314,7 +326,7 @@ async def _record(
         )
         try:
             await store.versions.insert(created)
-            return created.id
+            return created.id, True
         except DuplicateKey:
             # Another upload created it meanwhile: join it, as the original would have.
             existing = await store.versions.find(target.app.id, version, owner)
@@ -322,7 +334,31 @@ async def _record(
                 raise APIError(500, "failed to store the version") from None
     if not await store.versions.append_artifacts(existing.id, artifacts, gotime.now()):
         raise APIError(500, DUPLICATE_ARTIFACT)
-    return existing.id
+    return existing.id, False
+
+
+async def _refuse_if_gone(
+    store: Store, target: Target, version_id: str, created: bool, links: list[str]
+) -> None:
+    """After the write: if the app, channel, platform or arch was deleted meanwhile (its delete
+    saw no version yet), take the write back and answer as if it had never existed."""
+    for rules, meta in (
+        (APP, target.app),
+        (CHANNEL, target.channel),
+        (PLATFORM, target.platform),
+        (ARCH, target.arch),
+    ):
+        if meta is None or await store.meta.get(rules.kind, meta.id) is not None:
+            continue
+        if created:
+            await store.versions.delete(version_id)
+        else:
+            await store.versions.remove_artifacts(version_id, links)
+        if rules is APP:
+            raise APIError(500, APP_NOT_FOUND)
+        raise APIError(
+            400, f"wrong name of {rules.label}. {rules.label.capitalize()} does not exist"
+        )
 
 
 def _today() -> str:
@@ -403,11 +439,10 @@ async def update_version(
         private=private,
         files=files,
     )
-    written = await store_files(storage, planned)
-
     current.published = data.publish
     current.critical = data.critical
     current.required_intermediate = data.intermediate
+    added = []
     for artifact in new_artifacts(planned, target, data.signature):
         if not any(
             (a.link, a.platform, a.arch, a.package)
@@ -415,14 +450,19 @@ async def update_version(
             for a in current.artifacts
         ):
             current.artifacts.append(artifact)
+            added.append(artifact.link)
     if data.changelog:
         _set_changelog(current, version_name, data.changelog)
     current.updated_at = gotime.now()
-    try:
+
+    written: list[Stored] = []
+    async with writing(store, storage, [stored.key for stored, _ in planned], written):
+        # A file sent again replaces this version's own object; another version's never.
+        await objects.refuse_taken(store, [stored for stored, _ in planned], own=current.id)
+        await store_files(storage, planned, written)
         await store.versions.save(current)
-    except StoreError:
-        await discard(storage, written)
-        raise
+        if files:
+            await _refuse_if_gone(store, target, current.id, False, added)
 
 
 def _set_changelog(version: Version, name: str, changes: str) -> None:
@@ -447,12 +487,14 @@ async def _delete_objects(
     app = await store.meta.get(APP.kind, version.app_id)
     private = bool(app and app.private)
     problem = None
+    given_up = []
     for artifact in artifacts:
         key = key_for(settings, storage, artifact.link, private=private)
         if key is None:
             problem = problem or f"cannot find the object key of {artifact.link}"
             continue
-        await discard(storage, [Stored(key=key, link=artifact.link, private=private)])
+        given_up.append(Stored(key=key, link=artifact.link, private=private))
+    await objects.remove(store, storage, given_up)
     return problem
 
 
@@ -474,7 +516,9 @@ async def delete_version(
         raise refused(f'no app found with ID ObjectID("{version_id}")')
     if version.owner != principal.owner or not principal.may_use(Resource.APPS, version.app_id):
         raise refused("you don't have permission to delete this item")
-    await store.versions.delete(version.id)
+    if not await store.versions.delete(version.id):
+        # A concurrent request deleted it first: that one reports the deletion.
+        raise refused(f'no app found with ID ObjectID("{version_id}")')
     problem = await _delete_objects(settings, storage, store, version, version.artifacts)
     if problem:
         raise APIError(400, problem)

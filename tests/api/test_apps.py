@@ -4,6 +4,7 @@ with logos on local disk and on S3."""
 from __future__ import annotations
 
 import re
+import sqlite3
 from types import SimpleNamespace
 
 import pytest
@@ -277,3 +278,43 @@ async def test_two_admins_with_the_same_app_name(env):
     assert response.json()["details"] == "you don't have permission to delete this app"
     await assert_apps(env, app_item(mine, "same", logo_link(env, "same-admin/same-logo.png")))
     assert len(stored_objects(env.settings)) == 2
+
+
+# --- a database that refuses the write --------------------------------------------------------
+
+
+async def refuse_app_writes(env) -> None:
+    """From now on the database itself refuses to insert or update apps (a real store error)."""
+    store = env.app.state.store
+    if store.name == "SQLite":
+        with sqlite3.connect(env.settings.FAYNOSYNC_DATA_DIR / "faynosync.sqlite3") as db:
+            for event in ("INSERT", "UPDATE"):
+                db.execute(
+                    f"CREATE TRIGGER refuse_{event.lower()} BEFORE {event} ON apps_meta"
+                    " BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+                )
+        return
+    database = store.database
+    documents = await database["apps_meta"].find().to_list()
+    await database.drop_collection("apps_meta")
+    await database.create_collection("apps_meta", validator={"never": {"$exists": True}})
+    if documents:
+        await database["apps_meta"].insert_many(documents, bypass_document_validation=True)
+
+
+async def test_a_store_error_on_create_removes_the_logo(env):
+    await refuse_app_writes(env)
+    files = {**data_part(app="a"), "file": ("logo.png", PNG, "image/png")}
+    assert_error(await post_create(env, files=files), 500, "internal server error")
+    assert stored_objects(env.settings) == set()
+
+
+async def test_a_store_error_on_update_removes_the_new_logo_only(env):
+    files = {**data_part(app="a"), "file": ("logo.png", PNG, "image/png")}
+    app_id = (await post_create(env, files=files)).json()["createAppResult.Created"]
+    await refuse_app_writes(env)
+    for name, logo in (("b", "other.png"), ("a", "logo.png")):  # a new key, then the same key
+        response = await post_update(env, id=app_id, app=name, logo=(logo, b"new", "image/png"))
+        assert_error(response, 500, "internal server error")
+        # The logo the app still shows is there (its key may have been written in place).
+        assert stored_objects(env.settings) == {("public", "a-admin/a-logo.png")}

@@ -348,14 +348,19 @@ async def test_concurrent_uploads_of_a_new_version_make_one_document(env):
 
 
 async def test_concurrent_uploads_of_the_same_file(env):
+    """One lands; the other is refused while the first writes (409) or as a duplicate after
+    it (500), and never changes the bytes the version points at."""
+    contents = [DMG, b"other-bytes" * 50]
     results = await asyncio.gather(
-        upload(env.client, env.headers, target(), ("a.dmg", DMG)),
-        upload(env.client, env.headers, target(), ("b.dmg", DMG)),
+        upload(env.client, env.headers, target(), ("a.dmg", contents[0])),
+        upload(env.client, env.headers, target(), ("b.dmg", contents[1])),
     )
-    assert sorted(r.status_code for r in results) == [200, 500]
+    codes = [r.status_code for r in results]
+    assert sorted(codes) in ([200, 409], [200, 500])
     version = await env.store.versions.find(env.ids.app, "0.0.1.137", "admin")
     assert [a.package for a in version.artifacts] == [".dmg"]
     assert stored_objects(env.settings) == {("private", f"{KEY}.dmg")}
+    assert read_object(env.settings, "private", f"{KEY}.dmg") == contents[codes.index(200)]
 
 
 async def test_team_users_are_bound_by_their_allowed_lists(env):
