@@ -1,10 +1,12 @@
-"""/checkVersion throughput and latency on the embedded default, measured with wrk.
+"""/checkVersion throughput and latency on the embedded default (or MongoDB), measured with wrk.
 
     .venv/bin/python bench/check_version.py [--duration 10] [--versions 10000]
+        [--mongodb-url mongodb://host:27017/?directConnection=true]
 
 Needs wrk (Debian package ``wrk``). One server process (uvicorn, one worker) serves a tenant
-whose app has ``--versions`` published versions; wrk drives it with 50 connections. Reported,
-all as ratios taken in this one run:
+whose app has ``--versions`` published versions; wrk drives it with 50 connections. The store
+is the embedded SQLite, or with ``--mongodb-url`` that MongoDB server (in databases named
+``faynosync_bench_*``, dropped afterwards). Reported, all as ratios taken in this one run:
 
 - requests/s of /checkVersion with the response cache warm (PERFORMANCE_MODE=true) and with
   it off, each against a trivial JSON endpoint of the same server (added by this script);
@@ -26,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -44,7 +47,23 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def seed(data_dir: Path, versions: int) -> None:
+def database_url(server_url: str, name: str) -> str:
+    """``server_url`` (``--mongodb-url``) naming the database ``faynosync_bench_<name>``."""
+    parts = urllib.parse.urlsplit(server_url)
+    return urllib.parse.urlunsplit(parts._replace(path=f"/faynosync_bench_{name}"))
+
+
+def drop_database(url: str) -> None:
+    from pymongo import MongoClient
+
+    client: MongoClient[dict[str, object]] = MongoClient(url)
+    try:
+        client.drop_database(client.get_default_database().name)
+    finally:
+        client.close()
+
+
+async def seed(data_dir: Path, versions: int, mongodb_url: str = "") -> None:
     """A tenant with one app holding ``versions`` published versions, written by the store."""
     from faynosync.config import Settings
     from faynosync.core import gotime
@@ -53,7 +72,8 @@ async def seed(data_dir: Path, versions: int) -> None:
     from faynosync.store import open_store
     from faynosync.store.models import Admin, Artifact, ChangelogEntry, Kind, Meta, Version
 
-    store = await open_store(Settings(_env_file=None, FAYNOSYNC_DATA_DIR=data_dir))
+    settings = Settings(_env_file=None, FAYNOSYNC_DATA_DIR=data_dir, MONGODB_URL=mongodb_url)
+    store = await open_store(settings)
     await store.migrate()
     now = gotime.now()
     await store.admins.insert(Admin(new_id(), "admin", hash_password("pw"), now))
@@ -109,7 +129,9 @@ uvicorn.run(app, host="127.0.0.1", port={port}, log_level="warning", server_head
 
 
 class Server:
-    def __init__(self, data_dir: Path, *, cache: bool, telemetry: bool = False) -> None:
+    def __init__(
+        self, data_dir: Path, *, cache: bool, telemetry: bool = False, mongodb_url: str = ""
+    ) -> None:
         self.port = free_port()
         env = {
             **os.environ,
@@ -121,6 +143,9 @@ class Server:
         }
         for name in ("MONGODB_URL", "STORAGE_DRIVER"):
             env.pop(name, None)
+        if mongodb_url:
+            env["MONGODB_URL"] = mongodb_url
+        data_dir.mkdir(parents=True, exist_ok=True)  # its working directory, also on MongoDB
         code = SERVER.format(root=str(ROOT), port=self.port)
         self.process = subprocess.Popen([sys.executable, "-c", code], env=env, cwd=data_dir)
         self.base = f"http://127.0.0.1:{self.port}"
@@ -181,17 +206,27 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--versions", type=int, default=10_000)
     parser.add_argument("--growth", type=int, nargs=2, default=[100, 100_000])
+    parser.add_argument("--mongodb-url", default="", help="a MongoDB server instead of SQLite")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install wrk")
     work = Path(tempfile.mkdtemp(prefix="faynosync-bench-", dir=ROOT))
+    databases: list[str] = []
+
+    def mongodb(name: str) -> str:
+        if not args.mongodb_url:
+            return ""
+        databases.append(database_url(args.mongodb_url, name))
+        return databases[-1]
+
     try:
         data = work / "main"
-        asyncio.run(seed(data, args.versions))
+        main_db = mongodb("main")
+        asyncio.run(seed(data, args.versions, main_db))
         old = CHECK.format(version="1.0.1")
         results: dict[str, tuple[float, float]] = {}
         for cache in (True, False):
-            server = Server(data, cache=cache)
+            server = Server(data, cache=cache, mongodb_url=main_db)
             try:
                 body = server.get(old)
                 assert body["update_available"] is True, body
@@ -208,8 +243,9 @@ def main() -> None:
         latencies = {}
         for count in args.growth:
             dir_ = work / f"v{count}"
-            asyncio.run(seed(dir_, count))
-            server = Server(dir_, cache=False)
+            growth_db = mongodb(f"v{count}")
+            asyncio.run(seed(dir_, count, growth_db))
+            server = Server(dir_, cache=False, mongodb_url=growth_db)
             try:
                 server.get(old)
                 latencies[count] = wrk(server.base + old, connections=1, duration=args.duration)[1]
@@ -217,8 +253,11 @@ def main() -> None:
                 server.stop()
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        for url in databases:
+            drop_database(url)
 
-    print(f"{args.versions} versions, wrk -t1 -c50 -d{args.duration}s, one server process")
+    store = "MongoDB" if args.mongodb_url else "SQLite"
+    print(f"{args.versions} versions on {store}, wrk -t1 -c50 -d{args.duration}s, one server")
     for label in ("warm", "off"):
         ping, check = results[f"ping-{label}"][0], results[f"check-{label}"][0]
         target = 0.6 if label == "warm" else 0.25

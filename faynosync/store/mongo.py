@@ -6,6 +6,7 @@ Pointed at an existing FaynoSync database it reads and writes the same documents
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -71,15 +72,12 @@ INDEXES: dict[str, list[Document]] = {
         },
         {"name": "faynosync_artifacts_link", "key": [("artifacts.link", 1)]},
         {
-            "name": "faynosync_unorderable",
-            "key": [("app_id", 1), ("faynosync_order.error", 1)],
-            "partialFilterExpression": {"faynosync_order.error": {"$exists": True}},
-        },
-        {
             "name": "faynosync_intermediate",
             "key": [("app_id", 1), ("faynosync_order.step", 1)],
             "partialFilterExpression": {"required_intermediate": True},
         },
+        # Also serves the search for versions without the ordering's numbers
+        # (MongoVersions._order_matched): their faynosync_order.v1 is null.
         {
             "name": "faynosync_latest",
             "key": [
@@ -125,6 +123,9 @@ INDEXES: dict[str, list[Document]] = {
         {"name": "password_of_team_user", "key": [("password", 1)]},
     ],
 }
+
+# Indexes of earlier versions of this server that nothing uses any more; migrate drops them.
+OBSOLETE_INDEXES: dict[str, list[str]] = {"apps": ["faynosync_unorderable"]}
 
 DEFAULT_UPDATERS = [{"type": "manual", "default": True}]
 
@@ -428,8 +429,13 @@ def version_from(doc: Document) -> Version:
 
 # The database ordering (core.versioning.order_key), kept with each version document so that
 # the latest version is found through an index; FaynoSync's own code ignores the extra field.
+# FaynoSync running beside this server on the same database writes versions without it (and
+# its edits keep it, as they never change the version string): every read that relies on the
+# field first gives it to the documents it matches that lack it.
 ORDER_FIELD = "faynosync_order"
 _SORT = [(f"{ORDER_FIELD}.v{i}", -1) for i in range(1, 5)]
+# Without the ordering's numbers: versions that cannot be ordered and versions without the field.
+_UNNUMBERED: Document = {f"{ORDER_FIELD}.v1": None}
 
 
 def order_document(version: str) -> Document:
@@ -443,6 +449,20 @@ def order_document(version: str) -> Document:
         doc = {f"v{i}": part for i, part in enumerate(key, start=1)}
     doc["step"] = step_key(version)
     return doc
+
+
+def _unordered(doc: Document) -> bool:
+    """Whether a version document lacks the ordering field (as FaynoSync writes versions)."""
+    order = doc.get(ORDER_FIELD)
+    return not isinstance(order, dict) or "step" not in order
+
+
+def _ordering(doc: Document) -> tuple[Document, UpdateOne]:
+    """The ordering field of a version document that lacks it (``_id``, ``version`` and the
+    field read), and the update storing it unless another process changed it meanwhile."""
+    order = order_document(str(doc.get("version", "")))
+    seen = doc.get(ORDER_FIELD, {"$exists": False})
+    return order, UpdateOne({"_id": doc["_id"], ORDER_FIELD: seen}, {"$set": {ORDER_FIELD: order}})
 
 
 def _version_match(query: VersionFilter) -> Document:
@@ -514,14 +534,49 @@ class MongoVersions:
         result = await self._c.delete_one({"_id": _oid(version_id)})
         return result.deleted_count > 0
 
+    async def _order(self, writes: list[UpdateOne]) -> None:
+        if writes:
+            await self._c.bulk_write(writes, ordered=False)
+
+    async def _order_matched(self, match: Document) -> None:
+        """Give the matched versions that lack the ordering field theirs, then raise as the
+        original's query fails if one of the matched versions cannot be ordered.
+
+        One indexed query (faynosync_latest, ``v1`` null) that finds nothing in the usual case.
+        """
+        error: str | None = None
+        writes: list[UpdateOne] = []
+        async for doc in self._c.find({**match, **_UNNUMBERED}, {"version": 1, ORDER_FIELD: 1}):
+            if _unordered(doc):
+                order, write = _ordering(doc)
+                writes.append(write)
+            else:
+                order = doc[ORDER_FIELD]
+            error = error or order.get("error")
+        await self._order(writes)
+        if error is not None:
+            raise StoreError(str(error))
+
+    async def _read_ordered(self, read: Callable[[], Awaitable[list[Document]]]) -> list[Document]:
+        """What ``read`` answers once none of the documents it reads lacks the ordering field.
+
+        A version FaynoSync wrote meanwhile is out of place (last in the database ordering,
+        first among those without a ``step``) until it gets the field: then read again.
+        """
+        while True:
+            docs = await read()
+            unordered = [_ordering(doc)[1] for doc in docs if _unordered(doc)]
+            if not unordered:
+                return docs
+            await self._order(unordered)
+
     async def _ordered(self, match: Document, *, skip: int, limit: int) -> list[Version]:
-        unorderable = await self._c.find_one(
-            {**match, f"{ORDER_FIELD}.error": {"$exists": True}}, {ORDER_FIELD: 1}
-        )
-        if unorderable is not None:
-            raise StoreError(unorderable[ORDER_FIELD]["error"])
-        cursor = self._c.find(match).sort(_SORT).skip(skip).limit(limit)
-        return [version_from(doc) async for doc in cursor]
+        async def read() -> list[Document]:
+            await self._order_matched(match)
+            cursor = self._c.find(match).sort(_SORT).skip(skip).limit(limit)
+            return [doc async for doc in cursor]
+
+        return [version_from(doc) for doc in await self._read_ordered(read)]
 
     @_translated
     async def search(
@@ -553,13 +608,18 @@ class MongoVersions:
             **_version_match(query),
             "$or": [{step: None}, {step: {low: above, "$lte": up_to}}],
         }
-        cursor = (
-            self._c.find(match, {"version": 1})
-            .sort([(step, 1), ("_id", 1)])
-            .skip(skip)
-            .limit(limit)
-        )
-        return [(str(doc["_id"]), str(doc.get("version", ""))) async for doc in cursor]
+
+        async def read() -> list[Document]:
+            cursor = (
+                self._c.find(match, {"version": 1, ORDER_FIELD: 1})
+                .sort([(step, 1), ("_id", 1)])
+                .skip(skip)
+                .limit(limit)
+            )
+            return [doc async for doc in cursor]
+
+        docs = await self._read_ordered(read)
+        return [(str(doc["_id"]), str(doc.get("version", ""))) for doc in docs]
 
     @_translated
     async def with_private_link(self, link: str) -> Version | None:
@@ -774,6 +834,14 @@ class MongoStore:
     async def migrate(self) -> None:
         for collection, indexes in INDEXES.items():
             await self._ensure_indexes(self._db[collection], indexes)
+        for collection, names in OBSOLETE_INDEXES.items():
+            existing = await self._db[collection].index_information()
+            for name in names:
+                if name in existing:
+                    try:
+                        await self._db[collection].drop_index(name)
+                    except OperationFailure as exc:  # e.g. another process dropped it first
+                        log.warning("index %s on %s not dropped: %s", name, collection, exc)
         await self._backfill_order()
         # FaynoSync migration 20250813110143: platforms without updaters get a manual default.
         await self._db["apps_meta"].update_many(
@@ -786,9 +854,8 @@ class MongoStore:
         versions = self._db["apps"]
         batch: list[UpdateOne] = []
         missing = {f"{ORDER_FIELD}.step": {"$exists": False}}
-        async for doc in versions.find(missing, {"version": 1}):
-            update = {"$set": {ORDER_FIELD: order_document(str(doc.get("version", "")))}}
-            batch.append(UpdateOne({"_id": doc["_id"]}, update))
+        async for doc in versions.find(missing, {"version": 1, ORDER_FIELD: 1}):
+            batch.append(_ordering(doc)[1])
             if len(batch) == 1000:
                 await versions.bulk_write(batch, ordered=False)
                 batch = []

@@ -43,6 +43,10 @@ FILES = (("LICENSE", b"l"), ("app.dmg", b"d"), ("app.pkg", b"p"))
 
 @pytest.fixture
 async def tenant(client):
+    return await set_up_tenant(client)
+
+
+async def set_up_tenant(client) -> dict[str, str]:
     """The integration tests' app: private, nightly, two published versions."""
     headers = await admin_headers(client)
     await create_app(client, headers, "testapp", private="true")
@@ -157,20 +161,24 @@ async def test_without_a_channel_every_channel_counts(client, tenant):
 # --- intermediate builds ----------------------------------------------------------------------
 
 
+# The spec's intermediate example (nightly, secondPlatform and secondArch): versions and flags.
+INTERMEDIATES: list[tuple[str, dict[str, bool]]] = [
+    ("0.0.6.135", {"intermediate": True}),
+    ("0.0.7.137", {"intermediate": True}),
+    ("0.0.8.136", {}),
+    ("0.0.9.137", {"intermediate": True, "critical": True}),
+    ("0.0.10.138", {}),
+]
+SECOND = {"platform": "secondPlatform", "arch": "secondArch"}
+
+
 @pytest.fixture
 async def intermediates(client, tenant):
     await create(client, tenant, "platform", "secondPlatform")
     await create(client, tenant, "arch", "secondArch")
-    scope = {"platform": "secondPlatform", "arch": "secondArch"}
-    for version, flags in [
-        ("0.0.6.135", {"intermediate": True}),
-        ("0.0.7.137", {"intermediate": True}),
-        ("0.0.8.136", {}),
-        ("0.0.9.137", {"intermediate": True, "critical": True}),
-        ("0.0.10.138", {}),
-    ]:
-        await publish(client, tenant, version, ("app.dmg", b"d"), **scope, **flags)
-    return scope
+    for version, flags in INTERMEDIATES:
+        await publish(client, tenant, version, ("app.dmg", b"d"), **SECOND, **flags)
+    return SECOND
 
 
 def second(version: str) -> str:
@@ -178,51 +186,52 @@ def second(version: str) -> str:
     return private_link(API_URL, key)
 
 
-@pytest.mark.parametrize(
-    ("client_version", "expected"),
-    [
-        (
-            "0.0.6.135",
-            {
-                "critical": False,
-                "is_intermediate_required": True,
-                "update_available": True,
-                "update_url_dmg": second("0.0.7.137"),
-            },
-        ),
-        (
-            "0.0.7.137",
-            {
-                "critical": True,
-                "is_intermediate_required": True,
-                "update_available": True,
-                "update_url_dmg": second("0.0.9.137"),
-            },
-        ),
-        (
-            "0.0.8.136",
-            {
-                "critical": True,
-                "is_intermediate_required": True,
-                "update_available": True,
-                "update_url_dmg": second("0.0.9.137"),
-            },
-        ),
-        (
-            "0.0.9.137",
-            {"critical": False, "update_available": True, "update_url_dmg": second("0.0.10.138")},
-        ),
-        (
-            "0.0.10.138",
-            {
-                "critical": False,
-                "possible_rollback": False,
-                "update_available": False,
-                "update_url_dmg": second("0.0.10.138"),
-            },
-        ),
-    ],
-)
+# The spec's intermediate example: the answer to each client version.
+INTERMEDIATE_ANSWERS = [
+    (
+        "0.0.6.135",
+        {
+            "critical": False,
+            "is_intermediate_required": True,
+            "update_available": True,
+            "update_url_dmg": second("0.0.7.137"),
+        },
+    ),
+    (
+        "0.0.7.137",
+        {
+            "critical": True,
+            "is_intermediate_required": True,
+            "update_available": True,
+            "update_url_dmg": second("0.0.9.137"),
+        },
+    ),
+    (
+        "0.0.8.136",
+        {
+            "critical": True,
+            "is_intermediate_required": True,
+            "update_available": True,
+            "update_url_dmg": second("0.0.9.137"),
+        },
+    ),
+    (
+        "0.0.9.137",
+        {"critical": False, "update_available": True, "update_url_dmg": second("0.0.10.138")},
+    ),
+    (
+        "0.0.10.138",
+        {
+            "critical": False,
+            "possible_rollback": False,
+            "update_available": False,
+            "update_url_dmg": second("0.0.10.138"),
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(("client_version", "expected"), INTERMEDIATE_ANSWERS)
 async def test_required_intermediate_builds(client, intermediates, client_version, expected):
     response = await check(client, client_version, **intermediates)
     assert_body(response, 200, gojson.dumps(expected))

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime
 
 import pytest
 from bson import ObjectId
 from pymongo import AsyncMongoClient
 
+from faynosync.checks.service import STEP_PAGE
+from faynosync.core.versioning import step_key
 from faynosync.store import StoreError, open_store
-from faynosync.store.mongo import INDEXES, MongoStore
+from faynosync.store.models import VersionFilter
+from faynosync.store.mongo import INDEXES, ORDER_FIELD, MongoStore, order_document
 from tests.core.test_security import GO_HASHES
 from tests.support.api import API_KEY, assert_body
 
@@ -118,3 +122,88 @@ async def test_migrate_gives_faynosyncs_versions_the_ordering_field(settings, db
     }
     assert bad["faynosync_order"]["error"].startswith("(ConversionFailure) Failed to parse")
     assert bad["faynosync_order"]["step"] is None
+
+
+async def test_migrate_drops_the_obsolete_unorderable_index(settings, db):
+    await db["apps"].create_index(
+        [("app_id", 1), ("faynosync_order.error", 1)],
+        name="faynosync_unorderable",
+        partialFilterExpression={"faynosync_order.error": {"$exists": True}},
+    )
+    store = await open_store(settings)
+    await store.migrate()
+    await store.close()
+    assert "faynosync_unorderable" not in await db["apps"].index_information()
+
+
+# --- versions FaynoSync writes while this server runs (no migrate in between) ----------------
+
+
+def faynosyncs(app_id: ObjectId, version: str, **flags: object) -> dict[str, object]:
+    """A version document as FaynoSync writes it: no ordering field."""
+    return {
+        "_id": ObjectId(),
+        "app_id": app_id,
+        "version": version,
+        "channel_id": ObjectId("000000000000000000000000"),
+        "published": True,
+        "critical": False,
+        "required_intermediate": False,
+        "artifacts": [],
+        "changelog": [{"version": version, "changes": "", "date": "2024-08-03"}],
+        "updated_at": datetime(2024, 8, 3, tzinfo=UTC),
+        "owner": "admin",
+        **flags,
+    }
+
+
+async def test_steps_order_more_than_a_page_faynosync_wrote(store, db):
+    """Without the field they would come first, in document order; a page holds 50."""
+    app_id = ObjectId()
+    numbers = list(range(120))
+    random.Random(7).shuffle(numbers)
+    for n in numbers:
+        await db["apps"].insert_one(faynosyncs(app_id, f"1.0.{n}", required_intermediate=True))
+    query = VersionFilter(owner="admin", app_id=str(app_id), required_intermediate=True)
+
+    async def steps(skip: int) -> list[str]:
+        found = await store.versions.steps(
+            query,
+            above=step_key("1.0.10"),
+            inclusive=False,
+            up_to=step_key("1.0.200"),
+            skip=skip,
+            limit=STEP_PAGE,
+        )
+        return [version for _, version in found]
+
+    pages = [await steps(skip) for skip in range(0, 3 * STEP_PAGE, STEP_PAGE)]
+    assert [len(page) for page in pages] == [50, 50, 9]
+    assert [v for page in pages for v in page] == [f"1.0.{n}" for n in range(11, 120)]
+    assert await db["apps"].count_documents({ORDER_FIELD: {"$exists": False}}) == 0
+
+
+async def test_latest_and_search_order_what_faynosync_wrote(store, db):
+    app_id = ObjectId()
+    for version in ("1.9", "1.10", "1.2"):
+        await db["apps"].insert_one(faynosyncs(app_id, version))
+    await db["apps"].insert_one(faynosyncs(ObjectId(), "9.0"))  # another app's stays as it is
+    query = VersionFilter(owner="admin", app_id=str(app_id), published=True)
+    assert (await store.versions.latest(query)).version == "1.10"
+    items, total = await store.versions.search(query, skip=1, limit=5)
+    assert ([i.version for i in items], total) == (["1.9", "1.2"], 3)
+    other = await db["apps"].find_one({"version": "9.0"})
+    assert ORDER_FIELD not in other
+
+
+async def test_a_field_without_its_step_is_written_again_when_read(store, db):
+    """An earlier faynosync's field (numbers, no ``step``), even with wrong numbers, is
+    replaced when a read meets it."""
+    app_id = ObjectId()
+    old = {"v1": 9, "v2": None, "v3": None, "v4": None}
+    await db["apps"].insert_one(faynosyncs(app_id, "0.1", **{ORDER_FIELD: old}))
+    await db["apps"].insert_one(faynosyncs(app_id, "0.2", **{ORDER_FIELD: order_document("0.2")}))
+    query = VersionFilter(owner="admin", app_id=str(app_id))
+    assert (await store.versions.latest(query)).version == "0.2"
+    stored = await db["apps"].find_one({"version": "0.1"})
+    assert stored[ORDER_FIELD] == order_document("0.1")
