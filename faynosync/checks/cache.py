@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from faynosync.deps import authenticated
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+LONGEST_KEY = 1024  # characters of a key's parts together: longer ones (crafted) are not kept
 
 CacheKey = tuple[str, ...]
 
@@ -52,8 +53,9 @@ class ResponseCache:
         return response
 
     def put(self, key: CacheKey, response: CachedResponse, generation: int) -> None:
-        """Keep ``response`` unless a write happened since ``generation`` was read."""
-        if generation != self.generation:
+        """Keep ``response`` unless a write happened since ``generation`` was read (or its key
+        is too long: parameters are the client's, and entries must stay small)."""
+        if generation != self.generation or sum(map(len, key)) > LONGEST_KEY:
             return
         self._entries[key] = (time.monotonic() + self._ttl, response)
         self._entries.move_to_end(key)

@@ -4,7 +4,7 @@ import contextlib
 
 import pytest
 
-from faynosync.checks.cache import CachedResponse, InvalidateOnWrite, ResponseCache
+from faynosync.checks.cache import LONGEST_KEY, CachedResponse, InvalidateOnWrite, ResponseCache
 
 ANSWER = CachedResponse(200, b"{}", (("content-type", "application/json"),))
 
@@ -102,3 +102,10 @@ async def test_reads_pass_untouched():
     cache = ResponseCache(ttl=60)
     await write(cache, answering(200, cache), method="GET")
     assert cache.get(("read during the write",)) == ANSWER
+
+
+def test_an_answer_to_over_long_parameters_is_not_kept():
+    cache = ResponseCache(ttl=60)
+    cache.put(("/checkVersion", "x" * LONGEST_KEY), ANSWER, cache.generation)
+    cache.put(("/checkVersion", "x" * (LONGEST_KEY - len("/checkVersion"))), ANSWER, 0)
+    assert list(cache._entries) == [("/checkVersion", "x" * (LONGEST_KEY - len("/checkVersion")))]
