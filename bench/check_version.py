@@ -115,16 +115,18 @@ async def seed(data_dir: Path, versions: int, mongodb_url: str = "") -> None:
     await store.close()
 
 
+# Started as `faynosync serve` starts it (faynosync.http.server's options), plus the route.
 SERVER = """
 import sys, uvicorn
 sys.path.insert(0, {root!r})
 from faynosync.app import create_app
+from faynosync.http import server
 from faynosync.http.responses import GoJSONResponse
 app = create_app()
 @app.get("/bench/ping")
 async def ping():
     return GoJSONResponse({{"status": "ok"}})
-uvicorn.run(app, host="127.0.0.1", port={port}, log_level="warning", server_header=False)
+uvicorn.run(app, host="127.0.0.1", port={port}, log_level="warning", **server.options())
 """
 
 

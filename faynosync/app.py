@@ -62,7 +62,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.storage = storage
             app.state.telemetry = None
             if settings.ENABLE_TELEMETRY:
-                collector = TelemetryCollector(store, interval=settings.FAYNOSYNC_TELEMETRY_FLUSH)
+                collector = TelemetryCollector(
+                    store,
+                    interval=settings.FAYNOSYNC_TELEMETRY_FLUSH,
+                    max_devices=settings.FAYNOSYNC_TELEMETRY_MAX_DEVICES,
+                )
                 collector.start()
                 stack.push_async_callback(collector.close)
                 app.state.telemetry = collector

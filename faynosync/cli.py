@@ -54,6 +54,7 @@ def main(argv: list[str] | None = None) -> None:
     import uvicorn
 
     from faynosync.app import create_app
+    from faynosync.http import server
 
     if args.port:
         # Links of the local store name this server: they must carry the port it listens on.
@@ -63,5 +64,5 @@ def main(argv: list[str] | None = None) -> None:
         host=args.host,
         port=settings.PORT,
         log_level=level,
-        server_header=False,
+        **server.options(),
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, PositiveInt
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from faynosync.core.gostrconv import parse_bool
@@ -77,6 +77,7 @@ class Settings(BaseSettings):
     SLACK_API_URL: str = "https://slack.com/api"
     FAYNOSYNC_CACHE_TTL: float = 10.0
     FAYNOSYNC_TELEMETRY_FLUSH: float = 5.0
+    FAYNOSYNC_TELEMETRY_MAX_DEVICES: PositiveInt = 20_000
     FAYNOSYNC_DATA_DIR: Path = Path("data")
     FAYNOSYNC_LOG_LEVEL: str = "info"
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.types import Scope
 
 from faynosync.auth import service as auth_service
 from faynosync.auth.permissions import Permission, Resource
@@ -54,9 +55,16 @@ SecretDep = Annotated[str, Depends(get_secret)]
 def token_username(request: Request, secret: SecretDep) -> str:
     """The JWT check every protected route runs first (401 with the original's messages)."""
     try:
-        return username_from_header(request.headers.get("authorization"), secret)
+        username = username_from_header(request.headers.get("authorization"), secret)
     except TokenError as exc:
         raise APIError(401, str(exc)) from None
+    request.state.authenticated = True
+    return username
+
+
+def authenticated(scope: Scope) -> bool:
+    """Whether the request's token passed :func:`token_username`."""
+    return bool(scope.get("state", {}).get("authenticated"))
 
 
 TokenUsername = Annotated[str, Depends(token_username)]

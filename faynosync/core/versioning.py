@@ -146,12 +146,19 @@ def _prerelease(rest: str) -> str | None:
     return rest if rest[:1] in _LEADS and _dotted(rest) else None
 
 
-@functools.lru_cache(maxsize=65536)
+CACHED_LONGEST = 64  # characters: longer texts (crafted ones) are parsed, never cached
+
+
 def parse(text: str) -> GoVersion:
     """go-version's ``NewVersion``; raises :class:`MalformedVersion` with its message.
 
-    Pure, so cached: update checks parse the same stored versions again and again.
+    Pure, so cached: update checks parse the same stored versions again and again. A client
+    sends any text, so the cache keeps short ones only.
     """
+    return _parse(text) if len(text) > CACHED_LONGEST else _parse_cached(text)
+
+
+def _parse(text: str) -> GoVersion:
     malformed = MalformedVersion(f"Malformed version: {text}")
     body = text[1:] if text.startswith("v") else text
     end = 0
@@ -184,6 +191,9 @@ def parse(text: str) -> GoVersion:
     while len(segments) < 3:
         segments.append(0)
     return GoVersion(segments=tuple(segments), pre=pre, metadata=metadata)
+
+
+_parse_cached = functools.lru_cache(maxsize=65536)(_parse)
 
 
 def _compare_part(mine: str, theirs: str) -> int:

@@ -3,12 +3,18 @@
 The hot path only updates dictionaries; a background task flushes every
 ``FAYNOSYNC_TELEMETRY_FLUSH`` seconds (and at shutdown), so a crash loses at most that much.
 Devices are kept by id per day, so unique clients stay exact across flushes.
+
+What a client sends is bounded, since update checks need no token: an id or a version longer
+than ``LONGEST`` characters is kept as a fixed-size hash of it, and each app holds at most
+``max_devices`` devices and ``max_versions`` versions a day in memory (past them, checks
+still count as requests).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -18,22 +24,47 @@ from faynosync.store.models import DeviceDay, TelemetryBatch
 log = logging.getLogger(__name__)
 
 RETENTION_DAYS = 30
+LONGEST = 128  # characters of a device id or a version kept as they are
+MAX_DEVICES = 20_000  # distinct devices of one app a day held in memory, by default
+MAX_VERSIONS = 1_000  # distinct versions of one app a day recorded as known, by default
 
 
 def utc_today() -> str:
     return datetime.now(UTC).date().isoformat()
 
 
+def bounded(value: str) -> str:
+    """``value``, or ``sha256:`` and the hex digest of it when it is longer than ``LONGEST``."""
+    if len(value) <= LONGEST:
+        return value
+    return "sha256:" + hashlib.sha256(value.encode()).hexdigest()
+
+
 class TelemetryCollector:
-    def __init__(self, store: Store, *, interval: float) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        interval: float,
+        max_devices: int = MAX_DEVICES,
+        max_versions: int = MAX_VERSIONS,
+    ) -> None:
         self._store = store
         self._interval = interval
+        self._max_devices = max_devices
+        self._max_versions = max_versions
         self._batch = TelemetryBatch()
         self._task: asyncio.Task[None] | None = None
         self._purged_for = ""
         # What the store already has of today's devices: a device seen again in the same state
         # costs nothing at the next flush.
         self._stored: dict[tuple[str, str, str, str], DeviceDay] = {}
+        # Per owner, app and day: how many devices are in the batch or in _stored, and which
+        # versions were recorded (both reset when the day changes).
+        self._day = ""
+        self._devices: dict[tuple[str, str, str], int] = {}
+        self._versions: dict[tuple[str, str, str], set[str]] = {}
+        self._warned: set[tuple[str, str, str, str]] = set()
 
     def record(
         self,
@@ -49,19 +80,52 @@ class TelemetryCollector:
     ) -> None:
         """One update check of one device (spec 8.1)."""
         today = utc_today()
+        if today != self._day:
+            self._day, self._devices, self._versions, self._warned = today, {}, {}, set()
         batch = self._batch
         batch.today = today
         key = (owner, app, today)
         batch.requests[key] = batch.requests.get(key, 0) + 1
-        day = batch.devices.get((*key, device))
+        device, version = bounded(device), bounded(version)
+        device_key = (*key, device)
+        day = batch.devices.get(device_key)
         if day is None:
+            if device_key not in self._stored:
+                count = self._devices.get(key, 0)
+                if count >= self._max_devices:
+                    self._full(key, "devices")
+                    return
+                self._devices[key] = count + 1
             day = DeviceDay(owner, app, today, device, version, has_update)
-            batch.devices[(*key, device)] = day
+            batch.devices[device_key] = day
         day.version, day.has_update = version, has_update
         for value, seen in ((channel, day.channels), (platform, day.platforms), (arch, day.archs)):
             if value:
                 seen.add(value)
+        known = self._versions.setdefault(key, set())
+        if version not in known:
+            if len(known) >= self._max_versions:
+                self._full(key, "versions")
+                return
+            known.add(version)
         batch.versions.setdefault((owner, app), set()).add(version)
+
+    def _full(self, key: tuple[str, str, str], what: str) -> None:
+        """Say once a day per app that a bound was reached."""
+        if (*key, what) in self._warned:
+            return
+        self._warned.add((*key, what))
+        owner, app, today = key
+        limit = self._max_devices if what == "devices" else self._max_versions
+        log.warning(
+            "telemetry: app %r of %r reached %d distinct %s on %s; more are not recorded"
+            " until the next UTC day (their checks still count as requests)",
+            app,
+            owner,
+            limit,
+            what,
+            today,
+        )
 
     def _news(self, batch: TelemetryBatch) -> TelemetryBatch:
         """The batch without what the store already knows of its devices."""
@@ -88,9 +152,12 @@ class TelemetryCollector:
         return fresh
 
     def _remember(self, batch: TelemetryBatch) -> None:
-        if any(key[2] != batch.today for key in list(self._stored)[:1]):
+        """Note what the store now has of today's devices (earlier days' are done with)."""
+        if self._stored and next(iter(self._stored))[2] != batch.today:
             self._stored = {k: v for k, v in self._stored.items() if k[2] == batch.today}
         for key, day in batch.devices.items():
+            if key[2] != batch.today:
+                continue
             stored = self._stored.setdefault(
                 key,
                 DeviceDay(day.owner, day.app, day.date, day.device, day.version, day.has_update),

@@ -128,3 +128,52 @@ async def test_the_latest_links_are_cached_too(cached):
     assert first.status_code == 200
     await unpublish_behind_the_servers_back(app, version_id)
     assert (await client.get("/apps/latest", params=params)).content == first.content
+
+
+REFUSED = [
+    # Anyone can send these: none may keep the update checks uncached.
+    ("POST", "/apps/update", None, b"{}", 401),
+    ("DELETE", "/apps/delete?id=0123456789abcdef01234567", "Bearer x", b"", 401),
+    ("POST", "/login", None, b"{", 400),
+    ("POST", "/login", None, b'{"username": "admin", "password": "wrong"}', 401),
+    ("POST", "/signup", None, b'{"username": "u", "password": "p", "api_key": "no"}', 401),
+    # Unknown paths and methods, even with a valid token.
+    ("POST", "/nowhere", "valid", b"{}", 404),
+    ("PUT", "/checkVersion", "valid", b"{}", 404),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "token", "body", "status"), REFUSED)
+async def test_refused_requests_leave_the_cache_warm(cached, method, path, token, body, status):
+    app, client, admin, version_id = cached
+    before = await check(client, "0.1")
+    assert before.json()["update_available"] is True
+    await unpublish_behind_the_servers_back(app, version_id)
+    headers = {"Authorization": token} if token and token != "valid" else {}
+    response = await client.request(
+        method, path, content=body, headers=admin if token == "valid" else headers
+    )
+    assert response.status_code == status, response.text
+    assert (await check(client, "0.1")).content == before.content
+    assert len(app.state.cache._entries) == 1
+
+
+async def test_a_server_error_clears_the_cache(cached):
+    app, client, headers, version_id = cached
+    before = (await check(client, "0.1")).content
+    await unpublish_behind_the_servers_back(app, version_id)
+    response = await client.delete("/apps/delete?id=0123456789abcdef01234567", headers=headers)
+    assert response.status_code == 500, response.text
+    assert (await check(client, "0.1")).content != before
+
+
+async def test_a_refusal_that_follows_a_write_clears_the_cache(cached):
+    """Deleting a version whose object key cannot be found answers 400 with the version gone."""
+    app, client, headers, version_id = cached
+    before = (await check(client, "0.1")).content
+    version = await app.state.store.versions.get(version_id)
+    version.artifacts[0].link = "https://elsewhere.example/app.dmg"
+    await app.state.store.versions.save(version)
+    response = await client.delete(f"/apps/delete?id={version_id}", headers=headers)
+    assert response.status_code == 400, response.text
+    assert (await check(client, "0.1")).content != before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from faynosync.core import gojson
 from faynosync.core.gojson import GoStruct
 from faynosync.store.models import DeviceDay, TelemetryBatch
+from faynosync.telemetry.collector import LONGEST, TelemetryCollector
 from tests.api.test_auth import add_team_user
 from tests.support.api import (
     admin_headers,
@@ -343,3 +345,97 @@ async def test_a_report_of_nothing(telemetry):
         '"known_versions":null,"usage":null},"platforms":null,"architectures":null,'
         '"channels":null,"daily_stats":[]}',
     )
+
+
+def hashed(value: str) -> str:
+    return "sha256:" + hashlib.sha256(value.encode()).hexdigest()
+
+
+async def test_over_long_device_ids_and_versions_are_stored_hashed(telemetry):
+    app, client, headers = telemetry
+    device = "d" * 5000
+    version = "0.0.1" + ".0" * 70  # 145 characters, a valid version below the latest
+    exact = "x" * LONGEST
+    for _ in range(2):
+        response = await check(
+            client, device, version, "nightly", "universalPlatform", "secondArch"
+        )
+        assert response.json()["update_available"] is True
+    await check(client, exact, "0.0.1", "nightly", "universalPlatform", "secondArch")
+    body = (await report(client, headers)).json()
+    assert (body["summary"]["total_requests"], body["summary"]["unique_clients"]) == (3, 2)
+    assert body["versions"]["known_versions"] == ["0.0.1", hashed(version)]
+    days = await app.state.store.telemetry.devices("admin", ["testapp"], [today().isoformat()])
+    assert sorted((d.device, d.version) for d in days) == [
+        (hashed(device), hashed(version)),
+        (exact, "0.0.1"),
+    ]
+
+
+async def test_devices_past_the_daily_bound_count_as_requests_only(settings_factory, caplog):
+    settings = settings_factory(
+        ENABLE_TELEMETRY="true",
+        FAYNOSYNC_TELEMETRY_FLUSH=3600,
+        FAYNOSYNC_TELEMETRY_MAX_DEVICES=3,
+    )
+    async with running(settings) as (app, client):
+        headers = await admin_headers(client)
+        await tenant(client, headers)
+        await tenant(client, headers, "second", catalog=False)
+        for device in ("a", "b", "c"):
+            await check(client, device, "0.0.1", "nightly", "universalPlatform", "universalArch")
+        await report(client, headers)  # a flush: the three are stored and remembered
+        for device in ("d", "a", "e", "d"):
+            await check(client, device, "0.0.3.138", "stable", "secondPlatform", "secondArch")
+        # The bound is per app.
+        await check(client, "d", "0.0.1", "nightly", "universalPlatform", "universalArch", "second")
+        body = (await report(client, headers, apps="testapp")).json()
+        assert app.state.telemetry._stored.keys() == {
+            ("admin", app_name, today().isoformat(), device)
+            for app_name, device in [("testapp", "a"), ("testapp", "b"), ("testapp", "c")]
+        } | {("admin", "second", today().isoformat(), "d")}
+    assert body["summary"]["total_requests"] == 7
+    assert body["summary"]["unique_clients"] == 3
+    # A device already counted keeps being recorded: "a" moved to stable and 0.0.3.138.
+    assert body["channels"] == [
+        {"channel": "nightly", "client_count": 3},
+        {"channel": "stable", "client_count": 1},
+    ]
+    assert body["versions"]["usage"] == [
+        {"version": "0.0.1", "client_count": 2},
+        {"version": "0.0.3.138", "client_count": 1},
+    ]
+    warnings = [r.getMessage() for r in caplog.records if "distinct devices" in r.getMessage()]
+    assert warnings == [
+        f"telemetry: app 'testapp' of 'admin' reached 3 distinct devices on {today()}; more are"
+        " not recorded until the next UTC day (their checks still count as requests)"
+    ]
+
+
+async def test_versions_past_the_daily_bound_are_not_recorded_as_known(app_and_client):
+    app, _ = app_and_client
+    collector = TelemetryCollector(app.state.store, interval=3600, max_versions=2)
+    for device, version in (("a", "1"), ("b", "2"), ("c", "3"), ("a", "2"), ("d", "1")):
+        collector.record(
+            owner="admin",
+            app="testapp",
+            version=version,
+            channel="",
+            platform="",
+            arch="",
+            device=device,
+            has_update=False,
+        )
+    await collector.flush()
+    store = app.state.store.telemetry
+    assert await store.known_versions("admin", ["testapp"]) == {"testapp": {"1", "2"}}
+    assert await store.requests("admin", [today().isoformat()]) == {
+        ("testapp", today().isoformat()): 5
+    }
+    days = await store.devices("admin", ["testapp"], [today().isoformat()])
+    assert sorted((d.device, d.version) for d in days) == [
+        ("a", "2"),
+        ("b", "2"),
+        ("c", "3"),
+        ("d", "1"),
+    ]

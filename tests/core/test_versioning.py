@@ -8,7 +8,13 @@ import re
 
 import pytest
 
-from faynosync.core.versioning import MalformedVersion, order_key, parse
+from faynosync.core.versioning import (
+    CACHED_LONGEST,
+    MalformedVersion,
+    _parse_cached,
+    order_key,
+    parse,
+)
 
 # go-version v1.6.0's own pattern: the hand-written parser must make the same choices.
 REFERENCE = re.compile(
@@ -122,3 +128,13 @@ def test_leading_zeros_of_any_length():
     padded = "0" * 5000 + "7"
     assert parse(f"1.{padded}").segments == (1, 7, 0)
     assert order_key(f"1.{padded}") == (1, 7, None, None)
+
+
+def test_only_short_texts_are_cached():
+    """A client sends any version: crafted long ones must not fill the cache."""
+    long = "1." * CACHED_LONGEST + "1"
+    before = _parse_cached.cache_info().currsize
+    assert parse(long).segments == (1,) * (CACHED_LONGEST + 1)
+    assert _parse_cached.cache_info().currsize == before
+    parse("1.2.3-only-short-texts")
+    assert _parse_cached.cache_info().currsize == before + 1
