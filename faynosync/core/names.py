@@ -6,7 +6,10 @@ import re
 
 # Python's `$` also matches before a final newline; fullmatch does not (spec section 0.2.8).
 APP_NAME = re.compile(r"[a-zA-Z0-9\- ]+")
-VERSION = re.compile(r"[0-9.-]+")
+# The original takes any length; go-version's parse of a megabyte-long version would hold the
+# event loop for a second here, so versions are bounded (deviation 38).
+VERSION_LONGEST = 256
+VERSION = re.compile(rf"[0-9.-]{{1,{VERSION_LONGEST}}}")
 CHANNEL = re.compile(r"[a-zA-Z0-9]*")
 PLATFORM = re.compile(r"[a-zA-Z0-9-]*")
 ARCH = re.compile(r"[a-zA-Z0-9]*")

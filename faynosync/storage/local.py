@@ -130,7 +130,7 @@ class LocalStorage:
     def verify(self, key: str, expires: str, signature: str, *, now: float | None = None) -> None:
         """Accept a presigned link's parameters or raise :class:`LinkRefused`."""
         if not _EXPIRES.fullmatch(expires) or not hmac.compare_digest(
-            self._sign(key, int(expires)), signature
+            self._sign(key, int(expires)).encode(), signature.encode(errors="replace")
         ):
             raise LinkRefused("invalid signature")
         if int(expires) <= (time.time() if now is None else now):

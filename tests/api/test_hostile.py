@@ -320,3 +320,29 @@ async def test_rfc_2231_file_names_are_read(env):
     version = await env.store.versions.get(response.json()["uploadResult.Uploaded"])
     assert [a.package for a in version.artifacts] == [".nupkg", ""]
     assert "%E2%82%AC%20app.nupkg" in version.artifacts[0].link
+
+
+# --- long versions ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("length", [257, 60_000])  # httpx sends no longer query
+async def test_versions_longer_than_256_characters_are_refused(env, no_crash, length):
+    version = ("1." * length)[:length].rstrip(".") + "1"
+    params = {**target(version=version), "owner": "admin"}
+    assert_error(
+        await env.client.get("/checkVersion", params=params), 400, "invalid version parameter"
+    )
+    response = await upload(env.client, env.headers, target(version=version), ("a.dmg", b"x"))
+    assert_error(response, 400, "invalid version parameter")
+
+
+async def test_a_version_of_256_characters_is_a_version(env, no_crash):
+    data = target(version="2.0", publish=True)
+    response = await upload(env.client, env.headers, data, ("a.dmg", b"x"))
+    assert response.status_code == 200, response.text
+    version = "1" + ".0" * 127 + "1"  # 256 characters
+    assert len(version) == 256
+    params = {**target(version=version), "owner": "admin"}
+    response = await env.client.get("/checkVersion", params=params)
+    assert response.status_code == 200, response.text
+    assert response.json()["update_available"] is True

@@ -114,6 +114,12 @@ async def test_malformed_expiry_is_an_invalid_signature(client, stored, expires)
     assert_error(response, 403, "invalid signature")
 
 
+async def test_a_non_ascii_signature_is_an_invalid_signature(client, stored):
+    key = "app-admin/app-1.0.0.exe"
+    response = await client.get(f"/objects/private/{key}?expires=99999999999&signature=%C3%A9")
+    assert_error(response, 403, "invalid signature")
+
+
 @pytest.mark.parametrize("path", ["/objects/public/a%00b", "/objects/private/a%00b?expires=1"])
 async def test_nul_in_a_key_is_refused(client, stored, path):
     assert_error(await client.get(path), 400, "invalid object key")
