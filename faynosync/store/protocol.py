@@ -7,13 +7,14 @@ embedded default (``sqlite.py``). Both pass one shared test suite.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import datetime
 from typing import Any, ParamSpec, Protocol, TypeVar
 
 from faynosync.store.models import (
     Admin,
     Artifact,
+    ArtifactLink,
     DeviceDay,
     Kind,
     Meta,
@@ -138,6 +139,9 @@ class MetaRepository(Protocol):
 
     async def delete(self, kind: Kind, meta_id: str) -> bool: ...
 
+    def every(self, kind: Kind) -> AsyncIterator[Meta]:
+        """Every document of this kind, of every owner, read in batches."""
+
 
 class VersionRepository(Protocol):
     """Versions of apps with their artifacts (FaynoSync's ``apps`` collection)."""
@@ -194,6 +198,9 @@ class VersionRepository(Protocol):
 
     async def references(self, kind: Kind, meta_id: str) -> bool:
         """Whether any version uses the app, channel, platform or arch with this id."""
+
+    def artifact_links(self) -> AsyncIterator[ArtifactLink]:
+        """The link of every artifact of every version of every owner, read in batches."""
 
 
 class TelemetryRepository(Protocol):
