@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -22,6 +24,7 @@ from faynosync.http.middleware import GinFront
 from faynosync.notify.slack import SlackNotifier
 from faynosync.storage import open_storage
 from faynosync.storage import router as storage_router
+from faynosync.storage.staging import remove_stale_staged, staging_dir
 from faynosync.store import open_store
 from faynosync.system import router as system_router
 from faynosync.telemetry import router as telemetry_router
@@ -54,8 +57,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             storage = await open_storage(
                 settings, stack, signing_key=derive_key(secret, "faynosync object links")
             )
-            staging = settings.FAYNOSYNC_DATA_DIR / "tmp"
+            staging = staging_dir(settings)
             staging.mkdir(parents=True, exist_ok=True)
+            await _remove_stale_staged(staging)
             app.state.staging = staging
             app.state.jwt_secret = secret
             app.state.store = store
@@ -103,6 +107,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(InvalidateOnWrite, cache=app.state.cache)
     app.add_middleware(GinFront, routes=app.router.routes, cors_origins=settings.cors_origins)
     return app
+
+
+async def _remove_stale_staged(staging: Path) -> None:
+    """Uploads a killed process was receiving; files that live processes use are kept."""
+    removed = await asyncio.to_thread(remove_stale_staged, staging)
+    if removed:
+        size = sum(found.size for found in removed)
+        log.info(
+            "removed %d stale staged upload files (%d bytes) from %s", len(removed), size, staging
+        )
 
 
 def _describe_security(app: FastAPI) -> None:

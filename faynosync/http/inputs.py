@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ from starlette.requests import Request
 from faynosync.core import gojson
 from faynosync.core.ids import InvalidId, parse_id
 from faynosync.errors import APIError
+from faynosync.storage.staging import create_staged
 
 T = TypeVar("T")
 
@@ -127,6 +127,7 @@ class _MultipartReader:
         self._file: BinaryIO | None = None
         self._file_part: FormFile | None = None
         self.staged: list[Path] = []
+        self.locks: list[int] = []
         self.parser = MultipartParser(
             boundary,
             {
@@ -159,10 +160,10 @@ class _MultipartReader:
         self._name = options.get(b"name", b"").decode("utf-8", errors="replace")
         filename = options.get(b"filename", b"").decode("utf-8", errors="replace")
         if filename:
-            fd, name = tempfile.mkstemp(dir=self._staging, prefix=".part-")
-            path = Path(name)
+            path, lock = create_staged(self._staging)
             self.staged.append(path)
-            self._file = os.fdopen(fd, "wb", buffering=WRITE_BUFFER)
+            self.locks.append(lock)
+            self._file = os.fdopen(os.dup(lock), "wb", buffering=WRITE_BUFFER)
             self._file_part = FormFile(filename=go_base(filename), path=path, size=0)
         else:
             self._field = bytearray()
@@ -188,6 +189,9 @@ class _MultipartReader:
     def close(self) -> None:
         if self._file is not None:
             self._file.close()
+        for lock in self.locks:
+            os.close(lock)
+        self.locks.clear()
 
 
 @contextlib.asynccontextmanager
