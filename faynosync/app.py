@@ -20,6 +20,7 @@ from faynosync.checks.cache import InvalidateOnWrite, ResponseCache
 from faynosync.config import Settings
 from faynosync.core.security import derive_key, load_or_create_secret
 from faynosync.errors import install_error_handlers
+from faynosync.fsck.report import log_report
 from faynosync.http.middleware import GinFront
 from faynosync.notify.slack import SlackNotifier
 from faynosync.storage import open_storage
@@ -73,6 +74,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.slack = SlackNotifier(settings, store) if settings.SLACK_ENABLE else None
             if app.state.slack is not None:
                 stack.push_async_callback(app.state.slack.close)
+            # In the background: start-up never waits for it, nor fails by it.
+            app.state.consistency = asyncio.create_task(
+                log_report(store, storage, staging=staging, grace=settings.FAYNOSYNC_ORPHAN_GRACE)
+            )
+            stack.push_async_callback(_stop, app.state.consistency)
             yield
 
     app = FastAPI(
@@ -117,6 +123,11 @@ async def _remove_stale_staged(staging: Path) -> None:
         log.info(
             "removed %d stale staged upload files (%d bytes) from %s", len(removed), size, staging
         )
+
+
+async def _stop(task: asyncio.Task[Any]) -> None:
+    task.cancel()
+    await asyncio.wait([task])
 
 
 def _describe_security(app: FastAPI) -> None:

@@ -79,6 +79,8 @@ class Settings(BaseSettings):
     FAYNOSYNC_TELEMETRY_FLUSH: float = 5.0
     FAYNOSYNC_DATA_DIR: Path = Path("data")
     FAYNOSYNC_LOG_LEVEL: str = "info"
+    # Objects younger than this (seconds) may be uploads in flight: fsck never removes them.
+    FAYNOSYNC_ORPHAN_GRACE: float = 3600.0
 
     @property
     def private_downloads_public(self) -> bool:

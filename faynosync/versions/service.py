@@ -22,7 +22,7 @@ from faynosync.core.versioning import normalise
 from faynosync.errors import APIError
 from faynosync.http.inputs import FormFile, id_param
 from faynosync.storage import InvalidKey, ObjectStorage, StorageError, delete_quietly
-from faynosync.storage.keys import content_type_for, key_from_private_link, private_link
+from faynosync.storage.keys import content_type_for, object_key, private_link
 from faynosync.store import DuplicateKey, Store, StoreError
 from faynosync.store.models import Artifact, ChangelogEntry, Meta, Version
 from faynosync.updaters import uploads
@@ -113,7 +113,7 @@ def link_for(settings: Settings, storage: ObjectStorage, key: str, *, private: b
 
 
 def key_for(settings: Settings, storage: ObjectStorage, link: str, *, private: bool) -> str | None:
-    return key_from_private_link(link) if private else storage.public_key(link)
+    return object_key(storage, link, private=private)
 
 
 @dataclass
