@@ -20,13 +20,14 @@ from faynosync.checks.cache import InvalidateOnWrite, ResponseCache
 from faynosync.config import Settings
 from faynosync.core.security import derive_key, load_or_create_secret
 from faynosync.errors import install_error_handlers
+from faynosync.fsck.check import Report
 from faynosync.fsck.report import log_report
 from faynosync.http.middleware import GinFront
 from faynosync.notify.slack import SlackNotifier
-from faynosync.storage import open_storage
+from faynosync.storage import ObjectStorage, open_storage
 from faynosync.storage import router as storage_router
 from faynosync.storage.staging import remove_stale_staged, staging_dir
-from faynosync.store import open_store
+from faynosync.store import Store, open_store
 from faynosync.system import router as system_router
 from faynosync.telemetry import router as telemetry_router
 from faynosync.telemetry.collector import TelemetryCollector
@@ -74,11 +75,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.slack = SlackNotifier(settings, store) if settings.SLACK_ENABLE else None
             if app.state.slack is not None:
                 stack.push_async_callback(app.state.slack.close)
-            # In the background: start-up never waits for it, nor fails by it.
-            app.state.consistency = asyncio.create_task(
-                log_report(store, storage, staging=staging, grace=settings.FAYNOSYNC_ORPHAN_GRACE)
-            )
-            stack.push_async_callback(_stop, app.state.consistency)
+            app.state.consistency = None
+            if settings.FAYNOSYNC_START_CHECK_DELAY >= 0:
+                # In the background: start-up never waits for it, nor fails by it.
+                app.state.consistency = asyncio.create_task(
+                    _report_later(settings, store, storage, staging)
+                )
+                stack.push_async_callback(_stop, app.state.consistency)
             yield
 
     app = FastAPI(
@@ -123,6 +126,14 @@ async def _remove_stale_staged(staging: Path) -> None:
         log.info(
             "removed %d stale staged upload files (%d bytes) from %s", len(removed), size, staging
         )
+
+
+async def _report_later(
+    settings: Settings, store: Store, storage: ObjectStorage, staging: Path
+) -> Report | None:
+    """The consistency report, once the start's own work (and traffic) has settled."""
+    await asyncio.sleep(settings.FAYNOSYNC_START_CHECK_DELAY)
+    return await log_report(store, storage, staging=staging, grace=settings.FAYNOSYNC_ORPHAN_GRACE)
 
 
 async def _stop(task: asyncio.Task[Any]) -> None:

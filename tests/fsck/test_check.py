@@ -129,7 +129,9 @@ async def test_orphans_are_kept_while_a_link_is_unreadable(env):
 
 async def test_the_report_at_start_logs_orphans_with_their_keys(env, caplog):
     await env.storage.put("testapp-admin/stray.bin", io.BytesIO(b"stray"), private=True)
-    settings = env.settings.model_copy(update={"FAYNOSYNC_ORPHAN_GRACE": 0.0})
+    settings = env.settings.model_copy(
+        update={"FAYNOSYNC_ORPHAN_GRACE": 0.0, "FAYNOSYNC_START_CHECK_DELAY": 0.0}
+    )
     with caplog.at_level(logging.INFO, logger="faynosync.fsck"):
         async with running(settings) as (app, client):
             assert (await client.get("/health")).status_code == 200
@@ -146,10 +148,20 @@ async def test_the_report_at_start_logs_orphans_with_their_keys(env, caplog):
 
 
 async def test_a_failing_report_at_start_is_logged_and_start_goes_on(settings_factory, caplog):
-    settings = settings_factory(STORAGE_DRIVER="gcp")  # every storage call fails
+    # Every storage call fails.
+    settings = settings_factory(STORAGE_DRIVER="gcp", FAYNOSYNC_START_CHECK_DELAY=0.0)
     with caplog.at_level(logging.INFO, logger="faynosync.fsck"):
         async with running(settings) as (app, client):
             assert (await client.get("/health")).status_code == 200
             assert await app.state.consistency is None
     assert "consistency check failed" in caplog.text
     assert "unknown storage driver: gcp" in caplog.text
+
+
+async def test_the_report_at_start_waits_and_can_be_turned_off(settings_factory):
+    async with running(settings_factory()) as (app, client):
+        assert (await client.get("/health")).status_code == 200
+        assert not app.state.consistency.done()  # 10 s after start, by default
+    assert app.state.consistency.cancelled()  # a stop does not wait for it
+    async with running(settings_factory(FAYNOSYNC_START_CHECK_DELAY=-1.0)) as (app, _):
+        assert app.state.consistency is None
