@@ -35,7 +35,7 @@ from faynosync.storage.protocol import (
 CHUNK = 1024 * 1024
 OBJECTS_ROUTE = "/objects"
 TEMP_PREFIX = ".upload-"
-# The names tempfile.mkstemp gives, which no object of ours gets.
+# The names tempfile.mkstemp gives; an object is taken for one only if its file is named so.
 _TEMP_NAME = re.compile(re.escape(TEMP_PREFIX) + r"[a-z0-9_]{8}\Z")
 _LISTING_BATCH = 1000
 
