@@ -236,6 +236,7 @@ class _Db:
             if len(rows) < PAGE:
                 return
             after = rows[-1]["page_key"]
+            await asyncio.sleep(0)  # reads run on the loop's thread: let requests in between
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
