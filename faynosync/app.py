@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -18,11 +20,14 @@ from faynosync.checks.cache import InvalidateOnWrite, ResponseCache
 from faynosync.config import Settings
 from faynosync.core.security import derive_key, load_or_create_secret
 from faynosync.errors import CatchAll, install_error_handlers
+from faynosync.fsck.check import Report
+from faynosync.fsck.report import log_report
 from faynosync.http.middleware import GinFront
 from faynosync.notify.slack import SlackNotifier
-from faynosync.storage import open_storage
+from faynosync.storage import ObjectStorage, open_storage
 from faynosync.storage import router as storage_router
-from faynosync.store import open_store
+from faynosync.storage.staging import remove_stale_staged, staging_dir
+from faynosync.store import Store, open_store
 from faynosync.system import router as system_router
 from faynosync.telemetry import router as telemetry_router
 from faynosync.telemetry.collector import TelemetryCollector
@@ -54,8 +59,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             storage = await open_storage(
                 settings, stack, signing_key=derive_key(secret, "faynosync object links")
             )
-            staging = settings.FAYNOSYNC_DATA_DIR / "tmp"
+            staging = staging_dir(settings)
             staging.mkdir(parents=True, exist_ok=True)
+            await _remove_stale_staged(staging)
             app.state.staging = staging
             app.state.jwt_secret = secret
             app.state.store = store
@@ -73,6 +79,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.slack = SlackNotifier(settings, store) if settings.SLACK_ENABLE else None
             if app.state.slack is not None:
                 stack.push_async_callback(app.state.slack.close)
+            app.state.consistency = None
+            if settings.FAYNOSYNC_START_CHECK_DELAY >= 0:
+                # In the background: start-up never waits for it, nor fails by it.
+                app.state.consistency = asyncio.create_task(
+                    _report_later(settings, store, storage, staging)
+                )
+                stack.push_async_callback(_stop, app.state.consistency)
             yield
 
     app = FastAPI(
@@ -108,6 +121,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(CatchAll)
     app.add_middleware(GinFront, routes=app.router.routes, cors_origins=settings.cors_origins)
     return app
+
+
+async def _remove_stale_staged(staging: Path) -> None:
+    """Uploads a killed process was receiving; files that live processes use are kept."""
+    removed = await asyncio.to_thread(remove_stale_staged, staging)
+    if removed:
+        size = sum(found.size for found in removed)
+        log.info(
+            "removed %d stale staged upload files (%d bytes) from %s", len(removed), size, staging
+        )
+
+
+async def _report_later(
+    settings: Settings, store: Store, storage: ObjectStorage, staging: Path
+) -> Report | None:
+    """The consistency report, once the start's own work (and traffic) has settled."""
+    await asyncio.sleep(settings.FAYNOSYNC_START_CHECK_DELAY)
+    return await log_report(store, storage, staging=staging, grace=settings.FAYNOSYNC_ORPHAN_GRACE)
+
+
+async def _stop(task: asyncio.Task[Any]) -> None:
+    task.cancel()
+    await asyncio.wait([task])
 
 
 def _describe_security(app: FastAPI) -> None:

@@ -1,13 +1,20 @@
-"""Command line: ``faynosync serve [--host H] [--port P]`` and ``faynosync migrate``."""
+"""Command line: ``faynosync serve [--host H] [--port P]``, ``faynosync migrate`` and
+``faynosync fsck [--delete-orphans] [--json] [--grace SECONDS]``."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import json
 import logging
 import sys
 
 from faynosync.config import Settings
+from faynosync.fsck.check import Report, check
+from faynosync.fsck.report import as_json, line, summary
+from faynosync.storage import StorageError, open_storage
+from faynosync.storage.staging import staging_dir
 from faynosync.store import StoreError, open_store
 
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
@@ -23,6 +30,27 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "migrate", help="create collections, indexes and schema (idempotent), then exit"
     )
+    fsck = commands.add_parser(
+        "fsck",
+        help="list orphan objects, dangling links and partial writes; exit 1 if there are any",
+        description="Compare the documents with the stored objects: orphans (objects no "
+        "document references), dangling links (documents whose object is missing), unreadable "
+        "links, and partial writes (temporary and staged files, unfinished S3 uploads). One "
+        "line per finding, then a summary. Exit status: 0 clean, 1 problems found, 2 failure.",
+    )
+    fsck.add_argument(
+        "--delete-orphans",
+        action="store_true",
+        help="remove orphan objects and partial writes older than the grace period",
+    )
+    fsck.add_argument("--json", action="store_true", help="print one JSON document instead")
+    fsck.add_argument(
+        "--grace",
+        type=float,
+        metavar="SECONDS",
+        help="younger objects may be uploads in flight: reported, never removed "
+        "(default: FAYNOSYNC_ORPHAN_GRACE, else 3600)",
+    )
     return parser
 
 
@@ -33,6 +61,37 @@ async def _migrate(settings: Settings) -> None:
         await store.migrate()
     finally:
         await store.close()
+
+
+async def _fsck(settings: Settings, *, remove: bool, grace: float) -> Report:
+    async with contextlib.AsyncExitStack() as stack:
+        store = await open_store(settings)
+        stack.push_async_callback(store.close)
+        await store.ping()
+        await store.migrate()
+        # No link is signed here: the local store's signing key is not needed.
+        storage = await open_storage(settings, stack, signing_key=b"")
+        return await check(
+            store, storage, staging=staging_dir(settings), grace=grace, remove=remove
+        )
+
+
+def _run_fsck(settings: Settings, args: argparse.Namespace) -> None:
+    grace = settings.FAYNOSYNC_ORPHAN_GRACE if args.grace is None else args.grace
+    if grace < 0:
+        sys.exit("faynosync: the grace period cannot be negative")
+    try:
+        report = asyncio.run(_fsck(settings, remove=args.delete_orphans, grace=grace))
+    except (StoreError, StorageError) as exc:
+        print(f"faynosync: fsck failed: {exc}", file=sys.stderr)
+        sys.exit(2)
+    if args.json:
+        print(json.dumps(as_json(report), indent=2))
+    else:
+        for finding in report.findings:
+            print(line(finding))
+        print(f"faynosync fsck: {summary(report)}")
+    sys.exit(0 if report.clean else 1)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -50,6 +109,9 @@ def main(argv: list[str] | None = None) -> None:
         except StoreError as exc:
             sys.exit(f"faynosync: migration failed: {exc}")
         print(f"faynosync: schema up to date ({'MongoDB' if settings.uses_mongo else 'SQLite'})")
+        return
+    if args.command == "fsck":
+        _run_fsck(settings, args)
         return
     import uvicorn
 

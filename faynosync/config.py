@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     FAYNOSYNC_TELEMETRY_MAX_DEVICES: PositiveInt = 20_000
     FAYNOSYNC_DATA_DIR: Path = Path("data")
     FAYNOSYNC_LOG_LEVEL: str = "info"
+    # Objects younger than this (seconds) may be uploads in flight: fsck never removes them.
+    FAYNOSYNC_ORPHAN_GRACE: float = 3600.0
+    # Seconds after start when the consistency report runs in the background; negative: never.
+    FAYNOSYNC_START_CHECK_DELAY: float = 10.0
 
     @property
     def private_downloads_public(self) -> bool:

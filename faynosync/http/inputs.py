@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ from faynosync.core import disk, gojson
 from faynosync.core.ids import InvalidId, parse_id
 from faynosync.errors import APIError
 from faynosync.http import mime
+from faynosync.storage.staging import create_staged
 
 T = TypeVar("T")
 
@@ -142,6 +142,7 @@ class _MultipartReader:
         self._file: BinaryIO | None = None
         self._file_part: FormFile | None = None
         self.staged: list[Path] = []
+        self.locks: list[int] = []
         self.parser = MultipartParser(
             boundary,
             {
@@ -183,12 +184,13 @@ class _MultipartReader:
     def _stage(self) -> Path:
         """A new staging file, open for writing in ``self._file``."""
         try:
-            fd, name = tempfile.mkstemp(dir=self._staging, prefix=".part-")
+            path, lock = create_staged(self._staging)
         except OSError as exc:
             raise _staging_failure(exc) from exc
-        path = Path(name)
         self.staged.append(path)
-        self._file = os.fdopen(fd, "wb", buffering=WRITE_BUFFER)
+        # Locked until the request ends, so that no server starting meanwhile removes it.
+        self.locks.append(lock)
+        self._file = os.fdopen(os.dup(lock), "wb", buffering=WRITE_BUFFER)
         return path
 
     def _part_data(self, data: bytes, start: int, end: int) -> None:
@@ -220,11 +222,15 @@ class _MultipartReader:
         self._file, self._file_part, self._field = None, None, None
 
     def close(self) -> None:
-        """Close a file left open by an error; never raises (the files are removed next)."""
+        """Close a file left open by an error and release the locks; never raises (the files
+        are removed next)."""
         if self._file is not None:
             with contextlib.suppress(OSError):
                 self._file.close()
             self._file = None
+        for lock in self.locks:
+            os.close(lock)
+        self.locks.clear()
 
 
 def _disposition(header: bytes) -> tuple[str, str]:

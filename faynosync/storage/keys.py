@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote, unquote
 
-from faynosync.storage.protocol import InvalidKey
+from faynosync.storage.protocol import InvalidKey, ObjectStorage
 
 
 def check_key(key: str) -> str:
@@ -57,6 +57,12 @@ def key_from_private_link(link: str) -> str | None:
     that ``+`` and ``%`` in keys survive)."""
     _, found, escaped = link.partition("/download?key=")
     return unquote(escaped) if found and escaped else None
+
+
+def object_key(storage: ObjectStorage, link: str, *, private: bool) -> str | None:
+    """The key an artifact's link names in the private or the public bucket, None if it names
+    none (the bucket is the app's privacy now)."""
+    return key_from_private_link(link) if private else storage.public_key(link)
 
 
 def content_type_for(filename: str) -> str | None:

@@ -10,30 +10,40 @@ import asyncio
 import errno
 import hashlib
 import hmac
+import itertools
 import os
 import re
 import shutil
-import tempfile
+import stat
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 from urllib.parse import quote, unquote
 
 from faynosync.core import disk
+from faynosync.core.lockedfiles import create_locked, remove_if_stale, stale
 from faynosync.storage.keys import check_key
 from faynosync.storage.protocol import (
     PRESIGN_SECONDS,
     ObjectNotFound,
+    PartialWrite,
     StorageError,
     StorageFull,
+    StoredObject,
 )
 
 CHUNK = 1024 * 1024
 OBJECTS_ROUTE = "/objects"
 # What presign writes: Unix seconds in ASCII digits (str.isdigit also takes "²" and "٣").
 _EXPIRES = re.compile(r"[0-9]{1,19}")
+TEMP_PREFIX = ".upload-"
+# The names tempfile.mkstemp gives; an object is taken for one only if its file is named so.
+_TEMP_NAME = re.compile(re.escape(TEMP_PREFIX) + r"[a-z0-9_]{8}\Z")
+_LISTING_BATCH = 1000
+
+Listed = TypeVar("Listed", StoredObject, PartialWrite)
 
 
 class LinkRefused(StorageError):
@@ -125,7 +135,55 @@ class LocalStorage:
 
     def public_key(self, link: str) -> str | None:
         prefix = f"{self._base_url}{OBJECTS_ROUTE}/public/"
-        return unquote(link[len(prefix) :]) if link.startswith(prefix) else None
+        if link.startswith(prefix):
+            return unquote(link[len(prefix) :])
+        # Made when API_URL (or PORT) was another: the path still names the key.
+        scheme, found, rest = link.partition("://")
+        _, found, escaped = rest.partition(f"{OBJECTS_ROUTE}/public/") if found else ("", "", "")
+        return unquote(escaped) if found and escaped and scheme in ("http", "https") else None
+
+    async def objects(self, *, private: bool) -> AsyncIterator[StoredObject]:
+        root = self._root / _bucket(private)
+        files = (
+            StoredObject(key, info.st_size, info.st_mtime)
+            for key, info in _files(root)
+            if not _TEMP_NAME.match(key.rsplit("/", 1)[-1])
+        )
+        while batch := await asyncio.to_thread(_take, files):
+            for item in batch:
+                yield item
+
+    async def partial_writes(self, *, private: bool) -> AsyncIterator[PartialWrite]:
+        root = self._root / _bucket(private)
+
+        def stale_temporaries() -> Iterator[PartialWrite]:
+            for key, _ in _files(root):
+                if _TEMP_NAME.match(key.rsplit("/", 1)[-1]):
+                    found = stale(root / key)
+                    if found is not None:
+                        yield PartialWrite(key, found.size, found.modified)
+
+        partials = stale_temporaries()
+        while batch := await asyncio.to_thread(_take, partials):
+            for item in batch:
+                yield item
+
+    async def remove_partial_write(self, partial: PartialWrite, *, private: bool) -> bool:
+        if not _TEMP_NAME.match(partial.key.rsplit("/", 1)[-1]):
+            return False
+        root = self._root / _bucket(private)
+        path = root / check_key(partial.key)
+
+        def remove() -> bool:
+            if remove_if_stale(path) is None:
+                return False
+            _prune(path.parent, root)
+            return True
+
+        try:
+            return await asyncio.to_thread(remove)
+        except OSError as exc:
+            raise StorageError(f"cannot remove {partial.key}: {exc.strerror or exc}") from exc
 
     def verify(self, key: str, expires: str, signature: str, *, now: float | None = None) -> None:
         """Accept a presigned link's parameters or raise :class:`LinkRefused`."""
@@ -151,14 +209,18 @@ def _store_failure(key: str, exc: OSError) -> StorageError:
 
 def _write_atomically(target: Path, source: BinaryIO) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+    lock, temp = create_locked(target.parent, TEMP_PREFIX)
     try:
-        with os.fdopen(fd, "wb") as out:
+        with os.fdopen(os.dup(lock), "wb") as out:
             shutil.copyfileobj(source, out, CHUNK)
-        os.replace(temp_name, target)
+            out.flush()  # a failure to write the last bytes must come before the rename
+            # Renamed while locked: the temporary name is never seen unlocked before it is gone.
+            os.replace(temp, target)
     except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
+        temp.unlink(missing_ok=True)
         raise
+    finally:
+        os.close(lock)
 
 
 def _move(source: Path, target: Path) -> None:
@@ -178,11 +240,31 @@ def _remove(path: Path, bucket_root: Path) -> None:
         path.unlink()
     except (FileNotFoundError, NotADirectoryError):
         return
-    # Empty directories left behind are not objects either: remove them up to the bucket.
-    parent = path.parent
-    while parent != bucket_root:
+    _prune(path.parent, bucket_root)
+
+
+def _prune(directory: Path, bucket_root: Path) -> None:
+    """Empty directories left behind are not objects either: remove them up to the bucket."""
+    while directory != bucket_root:
         try:
-            parent.rmdir()
+            directory.rmdir()
         except OSError:
             break
-        parent = parent.parent
+        directory = directory.parent
+
+
+def _files(root: Path) -> Iterator[tuple[str, os.stat_result]]:
+    """Every regular file under ``root``: its path from there (``/``-separated), its stat."""
+    for directory, _, names in os.walk(root):
+        for name in names:
+            path = os.path.join(directory, name)
+            try:
+                info = os.stat(path, follow_symlinks=False)
+            except OSError:
+                continue  # removed meanwhile
+            if stat.S_ISREG(info.st_mode):
+                yield Path(path).relative_to(root).as_posix(), info
+
+
+def _take(items: Iterator[Listed]) -> list[Listed]:
+    return list(itertools.islice(items, _LISTING_BATCH))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -25,6 +26,31 @@ class InvalidKey(StorageError):
 
 class ObjectNotFound(StorageError):
     """No object under that key."""
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """An object of a bucket as a listing shows it."""
+
+    key: str
+    size: int
+    modified: float
+    """POSIX time of the last write."""
+
+
+@dataclass(frozen=True)
+class PartialWrite:
+    """What an interrupted write left in a bucket: never an object, only taking room.
+
+    On local disk a temporary file next to the object it was to become; on S3 a multipart
+    upload never completed (``upload_id``).
+    """
+
+    key: str
+    size: int
+    modified: float
+    """POSIX time of the last write (S3: when the upload began)."""
+    upload_id: str = ""
 
 
 class ObjectStorage(Protocol):
@@ -57,3 +83,17 @@ class ObjectStorage(Protocol):
 
     def public_key(self, link: str) -> str | None:
         """The key behind a public link (made here or by FaynoSync), None if it is not one."""
+
+    def objects(self, *, private: bool) -> AsyncIterator[StoredObject]:
+        """Every object of a bucket, read page by page, in no particular order."""
+
+    def partial_writes(self, *, private: bool) -> AsyncIterator[PartialWrite]:
+        """Writes to a bucket that were left unfinished.
+
+        Local disk yields only temporary files no live process is writing; S3 cannot tell and
+        yields every multipart upload not completed: judge those by their age.
+        """
+
+    async def remove_partial_write(self, partial: PartialWrite, *, private: bool) -> bool:
+        """Remove what an unfinished write left; False when it turned out to be in use again
+        or gone (local disk checks again that no live process is writing it)."""

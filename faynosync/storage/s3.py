@@ -23,8 +23,10 @@ from faynosync.storage.keys import check_key
 from faynosync.storage.protocol import (
     PRESIGN_SECONDS,
     ObjectNotFound,
+    PartialWrite,
     StorageError,
     StorageFull,
+    StoredObject,
 )
 
 MULTIPART_CHUNK = 8 * 1024 * 1024
@@ -186,7 +188,7 @@ class S3Storage:
         try:
             response = await self._client.get_object(**params)
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            if _error_code(exc) in ("NoSuchKey", "404"):
                 raise ObjectNotFound(key) from None
             raise StorageError(str(exc)) from exc
         except BotoCoreError as exc:
@@ -220,6 +222,62 @@ class S3Storage:
 
     def public_key(self, link: str) -> str | None:
         return public_key(self._settings, link)
+
+    async def objects(self, *, private: bool) -> AsyncIterator[StoredObject]:
+        bucket = self._bucket(private)
+        try:
+            async for page in self._client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+                for item in page.get("Contents", []):
+                    modified = item["LastModified"].timestamp()
+                    yield StoredObject(item["Key"], int(item["Size"]), modified)
+        except (BotoCoreError, ClientError) as exc:
+            raise StorageError(f"cannot list {bucket}: {exc}") from exc
+
+    async def partial_writes(self, *, private: bool) -> AsyncIterator[PartialWrite]:
+        bucket = self._bucket(private)
+        try:
+            async for page in self._client.get_paginator("list_multipart_uploads").paginate(
+                Bucket=bucket
+            ):
+                for upload in page.get("Uploads", []):
+                    key, upload_id = upload["Key"], upload["UploadId"]
+                    size = await self._uploaded_size(bucket, key, upload_id)
+                    if size is not None:
+                        began = upload["Initiated"].timestamp()
+                        yield PartialWrite(key, size, began, upload_id)
+        except (BotoCoreError, ClientError) as exc:
+            raise StorageError(f"cannot list the uploads of {bucket}: {exc}") from exc
+
+    async def _uploaded_size(self, bucket: str, key: str, upload_id: str) -> int | None:
+        """The bytes of an unfinished multipart upload's parts; None once it is finished."""
+        size = 0
+        try:
+            async for page in self._client.get_paginator("list_parts").paginate(
+                Bucket=bucket, Key=key, UploadId=upload_id
+            ):
+                size += sum(int(part["Size"]) for part in page.get("Parts", []))
+        except ClientError as exc:
+            if _error_code(exc) == "NoSuchUpload":
+                return None
+            raise
+        return size
+
+    async def remove_partial_write(self, partial: PartialWrite, *, private: bool) -> bool:
+        try:
+            await self._client.abort_multipart_upload(
+                Bucket=self._bucket(private), Key=partial.key, UploadId=partial.upload_id
+            )
+        except ClientError as exc:
+            if _error_code(exc) == "NoSuchUpload":
+                return False
+            raise StorageError(f"cannot abort the upload of {partial.key}: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageError(f"cannot abort the upload of {partial.key}: {exc}") from exc
+        return True
+
+
+def _error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
 
 
 class UnsupportedStorage:
@@ -258,3 +316,14 @@ class UnsupportedStorage:
 
     def public_key(self, link: str) -> str | None:
         return None
+
+    async def objects(self, *, private: bool) -> AsyncIterator[StoredObject]:
+        raise self._fail()
+        yield  # pragma: no cover - makes this an async generator like the others
+
+    async def partial_writes(self, *, private: bool) -> AsyncIterator[PartialWrite]:
+        raise self._fail()
+        yield  # pragma: no cover - makes this an async generator like the others
+
+    async def remove_partial_write(self, partial: PartialWrite, *, private: bool) -> bool:
+        raise self._fail()

@@ -162,6 +162,16 @@ class Version:
     owner: str
 
 
+@dataclass(frozen=True)
+class ArtifactLink:
+    """Where one artifact of a version points, with what tells its bucket and its holder."""
+
+    link: str
+    version_id: str
+    app_id: str
+    owner: str
+
+
 @dataclass
 class VersionFilter:
     """Which versions a search matches; None means "any"."""

@@ -6,7 +6,7 @@ Pointed at an existing FaynoSync database it reads and writes the same documents
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,6 +22,7 @@ from faynosync.store.models import (
     NAME_FIELDS,
     Admin,
     Artifact,
+    ArtifactLink,
     ChangelogEntry,
     DeviceDay,
     Kind,
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 Document = dict[str, Any]
 
 _EXISTS = {"$exists": True}
+BATCH = 1000  # documents per round trip when a whole collection is read
 
 # Spec section 4.2: the indexes after all FaynoSync v1.4.6 migrations, by collection.
 INDEXES: dict[str, list[Document]] = {
@@ -356,6 +358,13 @@ class MongoMeta:
         result = await self._c.delete_one({"_id": _oid(meta_id), NAME_FIELDS[kind]: _EXISTS})
         return result.deleted_count > 0
 
+    async def every(self, kind: Kind) -> AsyncIterator[Meta]:
+        try:
+            async for doc in self._c.find({NAME_FIELDS[kind]: _EXISTS}).batch_size(BATCH):
+                yield _meta_from(kind, doc)
+        except PyMongoError as exc:
+            raise StoreError(_describe(exc)) from exc
+
 
 _REFERENCE_FIELDS = {
     Kind.APP: "app_id",
@@ -647,6 +656,20 @@ class MongoVersions:
         await self._c.update_one(
             {"_id": _oid(version_id)}, {"$pull": {"artifacts": {"link": {"$in": links}}}}
         )
+
+    async def artifact_links(self) -> AsyncIterator[ArtifactLink]:
+        fields = {"app_id": 1, "owner": 1, "artifacts.link": 1}
+        try:
+            async for doc in self._c.find({}, fields).batch_size(BATCH):
+                for artifact in doc.get("artifacts") or []:
+                    yield ArtifactLink(
+                        link=str(artifact.get("link", "")),
+                        version_id=str(doc["_id"]),
+                        app_id=str(doc.get("app_id", "")),
+                        owner=str(doc.get("owner", "")),
+                    )
+        except PyMongoError as exc:
+            raise StoreError(_describe(exc)) from exc
 
 
 class MongoClaims:

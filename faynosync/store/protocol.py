@@ -7,7 +7,7 @@ embedded default (``sqlite.py``). Both pass one shared test suite.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import datetime
 from typing import Any, ParamSpec, Protocol, TypeVar
 
@@ -15,6 +15,7 @@ from faynosync.core.disk import DiskFull
 from faynosync.store.models import (
     Admin,
     Artifact,
+    ArtifactLink,
     DeviceDay,
     Kind,
     Meta,
@@ -150,6 +151,9 @@ class MetaRepository(Protocol):
 
     async def delete(self, kind: Kind, meta_id: str) -> bool: ...
 
+    def every(self, kind: Kind) -> AsyncIterator[Meta]:
+        """Every document of this kind, of every owner, read in batches."""
+
 
 class VersionRepository(Protocol):
     """Versions of apps with their artifacts (FaynoSync's ``apps`` collection)."""
@@ -212,6 +216,9 @@ class VersionRepository(Protocol):
 
     async def remove_artifacts(self, version_id: str, links: list[str]) -> None:
         """Take the artifacts with these links out of the version (atomically)."""
+
+    def artifact_links(self) -> AsyncIterator[ArtifactLink]:
+        """The link of every artifact of every version of every owner, read in batches."""
 
 
 class ClaimRepository(Protocol):

@@ -25,6 +25,7 @@ from faynosync.store.models import (
     NAME_FIELDS,
     Admin,
     Artifact,
+    ArtifactLink,
     ChangelogEntry,
     DeviceDay,
     Kind,
@@ -191,6 +192,7 @@ MIGRATIONS: list[str | Callable[[aiosqlite.Connection], Awaitable[None]]] = [
 ]
 
 DATABASE_NAME = "faynosync"
+PAGE = 1000
 
 
 def _is_duplicate(exc: Exception) -> bool:
@@ -233,6 +235,22 @@ class _Db:
         """Execute one write statement (atomic on its own); return the changed row count."""
         async with self.write_lock, self.writer.execute(sql, params) as cursor:
             return cursor.rowcount
+
+    async def pages(self, sql: str, *params: Any) -> AsyncIterator[list[sqlite3.Row]]:
+        """A whole table read in batches, each its own query: ``sql`` selects ``page_key``
+        (a rowid) and ends with ``page_key > ? ORDER BY page_key LIMIT ?``."""
+        after = 0
+        while True:
+            try:
+                rows = await self.all(sql, *params, after, PAGE)
+            except (sqlite3.Error, ValueError) as exc:
+                raise StoreError(str(exc)) from exc
+            if rows:
+                yield rows
+            if len(rows) < PAGE:
+                return
+            after = rows[-1]["page_key"]
+            await asyncio.sleep(0)  # reads run on the loop's thread: let requests in between
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -499,6 +517,15 @@ class SqliteMeta:
             "DELETE FROM apps_meta WHERE id = ? AND kind = ?", meta_id, kind.value
         )
         return changed > 0
+
+    async def every(self, kind: Kind) -> AsyncIterator[Meta]:
+        sql = (
+            "SELECT rowid AS page_key, * FROM apps_meta"
+            " WHERE kind = ? AND page_key > ? ORDER BY page_key LIMIT ?"
+        )
+        async for rows in self._db.pages(sql, kind.value):
+            for row in rows:
+                yield _meta_from(row)
 
 
 _REFERENCE_QUERIES = {
@@ -783,6 +810,21 @@ class SqliteVersions:
             version_id,
             json.dumps(links),
         )
+
+    async def artifact_links(self) -> AsyncIterator[ArtifactLink]:
+        sql = (
+            "SELECT a.rowid AS page_key, a.link, a.version_id, v.app_id, v.owner"
+            " FROM artifacts a JOIN versions v ON v.id = a.version_id"
+            " WHERE page_key > ? ORDER BY page_key LIMIT ?"
+        )
+        async for rows in self._db.pages(sql):
+            for row in rows:
+                yield ArtifactLink(
+                    link=row["link"],
+                    version_id=row["version_id"],
+                    app_id=row["app_id"],
+                    owner=row["owner"],
+                )
 
 
 class SqliteClaims:

@@ -28,7 +28,7 @@ from faynosync.storage import InvalidKey, ObjectStorage, StorageError, StorageFu
 from faynosync.storage.keys import (
     check_new_key,
     content_type_for,
-    key_from_private_link,
+    object_key,
     private_link,
 )
 from faynosync.store import DuplicateKey, Store
@@ -129,7 +129,7 @@ def link_for(settings: Settings, storage: ObjectStorage, key: str, *, private: b
 
 
 def key_for(settings: Settings, storage: ObjectStorage, link: str, *, private: bool) -> str | None:
-    return key_from_private_link(link) if private else storage.public_key(link)
+    return object_key(storage, link, private=private)
 
 
 def plan(

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import io
 import os
+import time
 import tracemalloc
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
+from faynosync.core import lockedfiles
+from faynosync.core.lockedfiles import create_locked
 from faynosync.storage import InvalidKey, ObjectNotFound, StorageError
 from faynosync.storage.local import LocalStorage
+from faynosync.storage.protocol import PartialWrite
 from tests.support.storage import s3_client, s3_endpoint, stored_objects
 
 
@@ -182,3 +187,122 @@ async def test_content_types_and_acls(storage, storage_settings, storage_kind):
     assert public_read == (storage_kind == "aws")
     grants = client.get_object_acl(Bucket=private, Key="a/latest.yml")["Grants"]
     assert not any(g["Grantee"].get("URI", "").endswith("AllUsers") for g in grants)
+
+
+async def test_objects_lists_every_key_with_its_size_and_time(storage, monkeypatch):
+    monkeypatch.setattr("faynosync.storage.local._LISTING_BATCH", 2)  # several batches
+    before = time.time()
+    stored = {
+        (False, "app-admin/nightly/app 1.0.dmg"): b"public",
+        (False, "app-admin/app-logo.png"): b"",
+        (True, "app-admin/app-1.0.exe"): b"private!",
+        (True, "squirrel_windows/app-admin/1.0/RELEASES"): b"r",
+        (True, "top.bin"): b"t",
+    }
+    for (private, key), data in stored.items():
+        await storage.put(key, io.BytesIO(data), private=private)
+    after = time.time()
+    for private in (False, True):
+        listed = [obj async for obj in storage.objects(private=private)]
+        assert sorted((obj.key, obj.size) for obj in listed) == sorted(
+            (key, len(data)) for (p, key), data in stored.items() if p == private
+        )
+        # S3 keeps whole seconds.
+        assert all(before - 2 <= obj.modified <= after + 2 for obj in listed)
+
+
+async def test_objects_of_an_empty_bucket(storage):
+    assert [obj async for obj in storage.objects(private=False)] == []
+    assert [p async for p in storage.partial_writes(private=True)] == []
+
+
+async def test_partial_writes_of_the_local_store(tmp_path):
+    storage = LocalStorage(tmp_path, base_url="http://localhost:9000", signing_key=b"k" * 32)
+    await storage.put("app-admin/app.dmg", io.BytesIO(b"object"), private=False)
+    folder = tmp_path / "public" / "app-admin"
+    stale_fd, stale_path = create_locked(folder, ".upload-")
+    os.write(stale_fd, b"half")
+    os.close(stale_fd)  # its writer is gone
+    live_fd, live_path = create_locked(folder, ".upload-")
+    try:
+        found = [p async for p in storage.partial_writes(private=False)]
+        assert [(p.key, p.size) for p in found] == [(f"app-admin/{stale_path.name}", 4)]
+        objects = [obj.key async for obj in storage.objects(private=False)]
+        assert objects == ["app-admin/app.dmg"]
+        # A write in progress is never removed, whatever a caller asks.
+        live = PartialWrite(f"app-admin/{live_path.name}", 0, 0.0)
+        assert not await storage.remove_partial_write(live, private=False)
+        # Objects are not partial writes.
+        assert not await storage.remove_partial_write(
+            PartialWrite("app-admin/app.dmg", 6, 0.0), private=False
+        )
+        assert await storage.remove_partial_write(found[0], private=False)
+        assert not stale_path.exists() and live_path.exists()
+        assert not await storage.remove_partial_write(found[0], private=False)
+    finally:
+        os.close(live_fd)
+    assert [p.key async for p in storage.partial_writes(private=False)] == [
+        f"app-admin/{live_path.name}"
+    ]
+
+
+async def test_the_local_store_locks_what_it_is_writing(tmp_path):
+    storage = LocalStorage(tmp_path, base_url="http://localhost:9000", signing_key=b"k" * 32)
+    seen: list[bool] = []
+
+    class Watched(io.RawIOBase):
+        """A source that looks at the temporary file while the store writes it."""
+
+        def __init__(self) -> None:
+            self.left = 3
+
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+            for path in (tmp_path / "private" / "a").glob(".upload-*"):
+                seen.append(lockedfiles.stale(path) is None)
+            if not self.left:
+                return 0
+            self.left -= 1
+            buffer[:1] = b"x"
+            return 1
+
+    await storage.put("a/b.bin", io.BufferedReader(Watched(), 1), private=True)
+    assert seen and all(seen)
+    assert [obj.key async for obj in storage.objects(private=True)] == ["a/b.bin"]
+    assert [p async for p in storage.partial_writes(private=True)] == []
+
+
+@pytest.mark.parametrize("storage_kind", ["minio", "aws"])
+async def test_unfinished_s3_uploads_are_partial_writes(storage, storage_settings, storage_kind):
+    client = s3_client(s3_endpoint(storage_settings))
+    bucket = storage_settings.S3_BUCKET_NAME_PRIVATE
+    upload = client.create_multipart_upload(Bucket=bucket, Key="app-admin/big.bin")
+    client.upload_part(
+        Bucket=bucket,
+        Key="app-admin/big.bin",
+        UploadId=upload["UploadId"],
+        PartNumber=1,
+        Body=b"x" * 10,
+    )
+    found = [p async for p in storage.partial_writes(private=True)]
+    assert [(p.key, p.size, p.upload_id) for p in found] == [
+        ("app-admin/big.bin", 10, upload["UploadId"])
+    ]
+    assert found[0].modified <= time.time() + 60  # moto dates every upload 2010-11-10
+    assert [p async for p in storage.partial_writes(private=False)] == []
+    assert [obj async for obj in storage.objects(private=True)] == []
+    assert await storage.remove_partial_write(found[0], private=True)
+    assert client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+    assert not await storage.remove_partial_write(found[0], private=True)
+
+
+def test_local_public_links_made_under_another_api_url():
+    storage = LocalStorage(Path("/nonexistent"), base_url="http://new:9000", signing_key=b"k")
+    assert storage.public_key("http://new:9000/objects/public/a%20b/c.dmg") == "a b/c.dmg"
+    assert storage.public_key("http://old:8000/objects/public/a%20b/c.dmg") == "a b/c.dmg"
+    assert storage.public_key("https://cdn.example/x/objects/public/a.png") == "a.png"
+    assert storage.public_key("http://old:8000/objects/private/a.dmg") is None
+    assert storage.public_key("http://old:8000/objects/public/") is None
+    assert storage.public_key("file:///objects/public/a.png") is None

@@ -8,7 +8,15 @@ import pytest
 
 from faynosync.core.ids import new_id
 from faynosync.store import DuplicateKey
-from faynosync.store.models import Admin, AppPermissions, Permissions, ResourcePermissions, TeamUser
+from faynosync.store.models import (
+    Admin,
+    AppPermissions,
+    Kind,
+    Meta,
+    Permissions,
+    ResourcePermissions,
+    TeamUser,
+)
 
 WHEN = datetime(2024, 8, 3, 11, 46, 42, 361000, tzinfo=UTC)
 
@@ -87,3 +95,27 @@ def test_permissions_document_shape():
     assert doc["channels"] == {"create": False, "delete": False, "edit": False}
     assert Permissions.from_document(doc).apps.allowed == ["x", "x", ""]
     assert Permissions.from_document(None) == Permissions()
+
+
+async def test_every_document_of_a_kind_of_every_owner_in_pages(store, monkeypatch):
+    monkeypatch.setattr("faynosync.store.sqlite.PAGE", 2)
+    monkeypatch.setattr("faynosync.store.mongo.BATCH", 2)
+    apps = [
+        Meta(id=new_id(), kind=Kind.APP, name=f"app{n}", owner=owner, updated_at=WHEN, **extra)
+        for n, (owner, extra) in enumerate(
+            [
+                ("admin", {}),
+                ("admin", {"logo": "http://localhost:9000/objects/public/app1-admin/l.png"}),
+                ("other", {"private": True}),
+                ("other", {}),
+                ("third", {}),
+            ]
+        )
+    ]
+    channel = Meta(id=new_id(), kind=Kind.CHANNEL, name="nightly", owner="admin", updated_at=WHEN)
+    for meta in [*apps, channel]:
+        await store.meta.insert(meta)
+    found = [meta async for meta in store.meta.every(Kind.APP)]
+    assert sorted(found, key=lambda m: m.name) == apps
+    assert [meta async for meta in store.meta.every(Kind.CHANNEL)] == [channel]
+    assert [meta async for meta in store.meta.every(Kind.ARCH)] == []

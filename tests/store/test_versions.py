@@ -194,3 +194,29 @@ async def test_latest_and_steps(store):
     everything = ["1.2.", "0.9", "1.5", "1.5.0", "1.9.1", "1.10", "2.0.0.1"]
     assert await steps("0", "9") == everything
     assert await steps("0", "9", skip=1, limit=2) == everything[1:3]
+
+
+async def test_every_artifact_link_of_every_owner_in_pages(store, monkeypatch):
+    """Read in several round trips (pages of 2 here), nothing missed, nothing twice."""
+    monkeypatch.setattr("faynosync.store.sqlite.PAGE", 2)
+    monkeypatch.setattr("faynosync.store.mongo.BATCH", 2)
+    other_app = new_id()
+    versions = [
+        version("1.0.0", artifacts=[]),
+        version("1.1.0"),
+        version("2.0.0", app_id=other_app, owner="other"),
+        version(
+            "2.1.0",
+            artifacts=[
+                Artifact(link=f"link-2.1.0-{n}", platform=P1, arch=A1, package=f".{n}")
+                for n in range(3)
+            ],
+        ),
+    ]
+    for v in versions:
+        await store.versions.insert(v)
+    found = [link async for link in store.versions.artifact_links()]
+    assert sorted((f.link, f.version_id, f.app_id, f.owner) for f in found) == sorted(
+        (a.link, v.id, v.app_id, v.owner) for v in versions for a in v.artifacts
+    )
+    assert len(found) == 5
