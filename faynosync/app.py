@@ -18,6 +18,7 @@ from faynosync.checks.cache import InvalidateOnWrite, ResponseCache
 from faynosync.config import Settings
 from faynosync.core.security import derive_key, load_or_create_secret
 from faynosync.errors import install_error_handlers
+from faynosync.http import openapi as doc
 from faynosync.http.middleware import GinFront
 from faynosync.notify.slack import SlackNotifier
 from faynosync.storage import open_storage
@@ -106,12 +107,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _describe_security(app: FastAPI) -> None:
-    """The bearer token scheme the guarded routes name in their OpenAPI description."""
+    """The bearer token scheme the guarded routes name in their OpenAPI description, and only
+    the answers the routes give (see ``http.openapi.finish``)."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            schema = build()
+            schema = doc.finish(build())
             schema.setdefault("components", {})["securitySchemes"] = {
                 "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
             }
