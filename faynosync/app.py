@@ -22,6 +22,7 @@ from faynosync.core.security import derive_key, load_or_create_secret
 from faynosync.errors import CatchAll, install_error_handlers
 from faynosync.fsck.check import Report
 from faynosync.fsck.report import log_report
+from faynosync.http import openapi as doc
 from faynosync.http.middleware import GinFront
 from faynosync.notify.slack import SlackNotifier
 from faynosync.storage import ObjectStorage, open_storage
@@ -147,12 +148,13 @@ async def _stop(task: asyncio.Task[Any]) -> None:
 
 
 def _describe_security(app: FastAPI) -> None:
-    """The bearer token scheme the guarded routes name in their OpenAPI description."""
+    """The bearer token scheme the guarded routes name in their OpenAPI description, and only
+    the answers the routes give (see ``http.openapi.finish``)."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            schema = build()
+            schema = doc.finish(build())
             schema.setdefault("components", {})["securitySchemes"] = {
                 "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
             }

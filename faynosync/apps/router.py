@@ -12,7 +12,7 @@ from faynosync.auth.permissions import Permission, Resource
 from faynosync.auth.service import Principal
 from faynosync.catalog import service as catalog
 from faynosync.catalog.kinds import APP
-from faynosync.catalog.schemas import list_body
+from faynosync.catalog.schemas import created, deleted, list_body, listed, updated
 from faynosync.core import gojson
 from faynosync.deps import StagingDep, StorageDep, StoreDep, Viewer, require
 from faynosync.errors import APIError
@@ -35,6 +35,8 @@ APP_DATA = {
         "private": {"type": "string", "description": 'Only "true" makes the app private.'},
     },
     "required": ["app"],
+    "additionalProperties": {"type": "string"},
+    "description": "Every value is a string.",
 }
 APP_UPDATE = {
     "type": "object",
@@ -44,14 +46,27 @@ APP_UPDATE = {
         "description": {"type": "string"},
     },
     "required": ["id", "app"],
+    "additionalProperties": {"type": "string"},
+    "description": "Every value is a string.",
 }
+_LOGO_400 = (
+    ", with a logo a name that cannot be in a storage key "
+    "(`the app name cannot be used in a storage key`)"
+)
+_LOGO_500 = doc.error(500, "The logo could not be stored: `failed to upload logo to S3`.")
 
 
 @router.post(
     "/app/create",
     operation_id="apps-create_app",
     openapi_extra=doc.form_body(APP_DATA, files="The logo (the first file)."),
-    responses=doc.answers({"createAppResult.Created": "653a…"}, 400, 401, 403, 500),
+    responses=created(
+        APP,
+        doc.FORM_DATA,
+        doc.error(400, f"No `app` (`app is required`){_LOGO_400}."),
+        doc.FORM_TOO_LARGE,
+        _LOGO_500,
+    ),
 )
 async def create_app(
     request: Request,
@@ -82,7 +97,7 @@ async def create_app(
     "/app/list",
     operation_id="apps-list_apps",
     openapi_extra=doc.guarded(),
-    responses=doc.answers({"apps": None}, 401),
+    responses=listed(APP),
 )
 async def list_apps(store: StoreDep, viewer: Viewer) -> Response:
     metas = await catalog.visible(store=store, viewer=viewer, rules=APP)
@@ -93,7 +108,17 @@ async def list_apps(store: StoreDep, viewer: Viewer) -> Response:
     "/app/update",
     operation_id="apps-update_app",
     openapi_extra=doc.form_body(APP_UPDATE, files="A new logo (the first file)."),
-    responses=doc.answers({"updateAppResult.Updated": True}, 400, 401, 403, 500),
+    responses=updated(
+        APP,
+        doc.FORM_DATA,
+        doc.error(
+            400,
+            "No `id` or `app` (`id is required`, `app is required`), an id that is not an "
+            f"ObjectID (`invalid id format`){_LOGO_400}.",
+        ),
+        doc.FORM_TOO_LARGE,
+        _LOGO_500,
+    ),
 )
 async def update_app(
     request: Request,
@@ -126,7 +151,7 @@ async def update_app(
     "/app/delete",
     operation_id="apps-delete_app",
     openapi_extra=doc.query("id", required=("id",), guarded=True),
-    responses=doc.answers({"deleteAppResult.DeletedCount": 1}, 400, 401, 403, 500),
+    responses=deleted(APP),
 )
 async def delete_app(
     request: Request, store: StoreDep, storage: StorageDep, principal: CanDelete

@@ -12,13 +12,18 @@ from faynosync.auth.service import Principal
 from faynosync.catalog import platform_updaters, service
 from faynosync.catalog.kinds import ARCH, CHANNEL, PLATFORM, KindRules
 from faynosync.catalog.schemas import (
+    UPDATER_ERRORS,
     ArchCreate,
     ArchUpdate,
     ChannelCreate,
     ChannelUpdate,
     PlatformCreate,
     PlatformUpdate,
+    created,
+    deleted,
     list_body,
+    listed,
+    updated,
 )
 from faynosync.deps import StoreDep, Viewer, require
 from faynosync.http import openapi as doc
@@ -28,6 +33,18 @@ from faynosync.http.responses import GoJSONResponse
 router = APIRouter(tags=["catalog"], default_response_class=GoJSONResponse)
 
 INVALID_BODY = "Invalid request body"
+
+# What the 400s of the create and update routes are.
+_BODY = "A body that is not JSON, or without the required fields (`Invalid request body`)"
+CHANNEL_CREATE_ERRORS = f"{_BODY}; a name outside [a-zA-Z0-9] (`invalid channel name`)."
+ARCH_CREATE_ERRORS = f"{_BODY}; a name outside [a-zA-Z0-9] (`invalid architecture name`)."
+PLATFORM_CREATE_ERRORS = (
+    f"{_BODY}; a name outside [a-zA-Z0-9-] (`invalid platform name`); {UPDATER_ERRORS}."
+)
+_BAD_ID = "; an id that is not an ObjectID (`invalid id format`)."
+CHANNEL_UPDATE_ERRORS = CHANNEL_CREATE_ERRORS[:-1] + _BAD_ID
+ARCH_UPDATE_ERRORS = ARCH_CREATE_ERRORS[:-1] + _BAD_ID
+PLATFORM_UPDATE_ERRORS = PLATFORM_CREATE_ERRORS[:-1] + _BAD_ID
 
 
 def guard(permission: Permission, resource: Resource) -> object:
@@ -75,7 +92,7 @@ async def _rename(
     "/channel/create",
     operation_id="catalog-create_channel",
     openapi_extra=doc.json_body(ChannelCreate),
-    responses=doc.answers({"createChannelResult.Created": "653a…"}, 400, 401, 403, 500),
+    responses=created(CHANNEL, doc.error(400, CHANNEL_CREATE_ERRORS), doc.JSON_TOO_LARGE),
 )
 async def create_channel(
     request: Request, store: StoreDep, principal: CanCreateChannel
@@ -92,7 +109,7 @@ async def create_channel(
     "/channel/list",
     operation_id="catalog-list_channels",
     openapi_extra=doc.guarded(),
-    responses=doc.answers({"channels": None}, 401),
+    responses=listed(CHANNEL),
 )
 async def list_channels(store: StoreDep, viewer: Viewer) -> Response:
     return await _list(store, viewer, CHANNEL)
@@ -102,7 +119,7 @@ async def list_channels(store: StoreDep, viewer: Viewer) -> Response:
     "/channel/delete",
     operation_id="catalog-delete_channel",
     openapi_extra=doc.query("id", required=("id",), guarded=True),
-    responses=doc.answers({"deleteChannelResult.DeletedCount": 1}, 400, 401, 403, 500),
+    responses=deleted(CHANNEL),
 )
 async def delete_channel(
     request: Request, store: StoreDep, principal: CanDeleteChannel
@@ -114,7 +131,7 @@ async def delete_channel(
     "/channel/update",
     operation_id="catalog-update_channel",
     openapi_extra=doc.json_body(ChannelUpdate),
-    responses=doc.answers({"updateChannelResult.Updated": True}, 400, 401, 403, 500),
+    responses=updated(CHANNEL, doc.error(400, CHANNEL_UPDATE_ERRORS), doc.JSON_TOO_LARGE),
 )
 async def update_channel(request: Request, store: StoreDep, principal: CanEditChannel) -> Response:
     body = await bind_json(request, ChannelUpdate, error=INVALID_BODY)
@@ -129,7 +146,7 @@ async def update_channel(request: Request, store: StoreDep, principal: CanEditCh
     "/platform/create",
     operation_id="catalog-create_platform",
     openapi_extra=doc.json_body(PlatformCreate),
-    responses=doc.answers({"createPlatformResult.Created": "653a…"}, 400, 401, 403, 500),
+    responses=created(PLATFORM, doc.error(400, PLATFORM_CREATE_ERRORS), doc.JSON_TOO_LARGE),
 )
 async def create_platform(
     request: Request, store: StoreDep, principal: CanCreatePlatform
@@ -147,7 +164,7 @@ async def create_platform(
     "/platform/list",
     operation_id="catalog-list_platforms",
     openapi_extra=doc.guarded(),
-    responses=doc.answers({"platforms": None}, 401),
+    responses=listed(PLATFORM),
 )
 async def list_platforms(store: StoreDep, viewer: Viewer) -> Response:
     return await _list(store, viewer, PLATFORM)
@@ -157,7 +174,7 @@ async def list_platforms(store: StoreDep, viewer: Viewer) -> Response:
     "/platform/delete",
     operation_id="catalog-delete_platform",
     openapi_extra=doc.query("id", required=("id",), guarded=True),
-    responses=doc.answers({"deletePlatformResult.DeletedCount": 1}, 400, 401, 403, 500),
+    responses=deleted(PLATFORM),
 )
 async def delete_platform(
     request: Request, store: StoreDep, principal: CanDeletePlatform
@@ -169,7 +186,7 @@ async def delete_platform(
     "/platform/update",
     operation_id="catalog-update_platform",
     openapi_extra=doc.json_body(PlatformUpdate),
-    responses=doc.answers({"updatePlatformResult.Updated": True}, 400, 401, 403, 500),
+    responses=updated(PLATFORM, doc.error(400, PLATFORM_UPDATE_ERRORS), doc.JSON_TOO_LARGE),
 )
 async def update_platform(
     request: Request, store: StoreDep, principal: CanEditPlatform
@@ -191,7 +208,7 @@ async def update_platform(
     "/arch/create",
     operation_id="catalog-create_arch",
     openapi_extra=doc.json_body(ArchCreate),
-    responses=doc.answers({"createArchResult.Created": "653a…"}, 400, 401, 403, 500),
+    responses=created(ARCH, doc.error(400, ARCH_CREATE_ERRORS), doc.JSON_TOO_LARGE),
 )
 async def create_arch(request: Request, store: StoreDep, principal: CanCreateArch) -> Response:
     body = await bind_json(request, ArchCreate, error=INVALID_BODY)
@@ -204,7 +221,7 @@ async def create_arch(request: Request, store: StoreDep, principal: CanCreateArc
     "/arch/list",
     operation_id="catalog-list_archs",
     openapi_extra=doc.guarded(),
-    responses=doc.answers({"archs": None}, 401),
+    responses=listed(ARCH),
 )
 async def list_archs(store: StoreDep, viewer: Viewer) -> Response:
     return await _list(store, viewer, ARCH)
@@ -214,7 +231,7 @@ async def list_archs(store: StoreDep, viewer: Viewer) -> Response:
     "/arch/delete",
     operation_id="catalog-delete_arch",
     openapi_extra=doc.query("id", required=("id",), guarded=True),
-    responses=doc.answers({"deleteArchResult.DeletedCount": 1}, 400, 401, 403, 500),
+    responses=deleted(ARCH),
 )
 async def delete_arch(request: Request, store: StoreDep, principal: CanDeleteArch) -> Response:
     return await _delete(request, store, principal, ARCH)
@@ -224,7 +241,7 @@ async def delete_arch(request: Request, store: StoreDep, principal: CanDeleteArc
     "/arch/update",
     operation_id="catalog-update_arch",
     openapi_extra=doc.json_body(ArchUpdate),
-    responses=doc.answers({"updateArchResult.Updated": True}, 400, 401, 403, 500),
+    responses=updated(ARCH, doc.error(400, ARCH_UPDATE_ERRORS), doc.JSON_TOO_LARGE),
 )
 async def update_arch(request: Request, store: StoreDep, principal: CanEditArch) -> Response:
     body = await bind_json(request, ArchUpdate, error=INVALID_BODY)

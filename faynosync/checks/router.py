@@ -23,6 +23,68 @@ router = APIRouter(tags=["checks"], default_response_class=GoJSONResponse)
 CHECK_PARAMS = tuple(f.name for f in fields(service.CheckRequest))
 LATEST_PARAMS = tuple(f.name for f in fields(service.LatestRequest))
 
+# The answers of an update check, by the platform's updater (spec 6.1 step 11 and 7.2).
+_URL_KEYS = {"^update_url(_.*)?$": doc.STRING}
+_GENERIC = {
+    "title": "Generic (manual, no or an unknown updater)",
+    **doc.obj(
+        {"update_available": doc.BOOLEAN, "critical": doc.BOOLEAN},
+        {
+            "possible_rollback": doc.BOOLEAN,
+            "is_intermediate_required": doc.const(True),
+            "changelog": doc.STRING,
+            "signature": doc.STRING,
+        },
+    ),
+    "patternProperties": _URL_KEYS,
+}
+_SQUIRREL_DARWIN = {
+    **_GENERIC,
+    "title": "squirrel_darwin",
+    "required": ["update_available", "critical", "url"],
+    "properties": {**_GENERIC["properties"], "url": doc.STRING},
+    "patternProperties": {"^update_url$": doc.STRING},
+}
+CHECK_BODY: doc.Schema = {
+    "anyOf": [
+        _GENERIC,
+        _SQUIRREL_DARWIN,
+        {
+            "title": "tauri",
+            **doc.obj(
+                {"version": doc.STRING},
+                {"notes": doc.STRING, "url": doc.STRING, "signature": doc.STRING},
+            ),
+        },
+        {"title": "sparkle", **doc.obj({"status": doc.STRING, "updater": doc.const("sparkle")})},
+        {
+            "title": "No artifact",
+            **doc.obj({"error": doc.const("Not found"), "update_available": doc.const(False)}),
+        },
+    ]
+}
+CHECK_ERRORS = doc.error(
+    400,
+    "A name or version of the wrong syntax (`invalid app_name parameter`…), a channel "
+    "missing or unknown to the owner, an unknown app (`app_name not found in apps_meta "
+    "collection`), no published version for this platform and arch (`no matching documents "
+    "found for app_name: <app>`), a version go-version cannot read (`Malformed version: <v>`).",
+)
+LATEST_BODY = {
+    "type": "object",
+    "description": "channel → platform → arch → package (extension, or `no-extension`) → url",
+    "additionalProperties": {
+        "type": "object",
+        "additionalProperties": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": doc.obj({"url": doc.STRING}),
+            },
+        },
+    },
+}
+
 
 def _render(request: Request, answer: FeedAnswer) -> Response:
     if answer.location is not None:
@@ -100,6 +162,19 @@ async def _through_cache(
 @router.get(
     "/update/{owner}/{app}/{channel}/{platform}/{arch}/{version}/RELEASES",
     operation_id="checks-squirrel_releases",
+    responses=doc.answers(
+        doc.redirect(
+            "The platform has the squirrel_windows updater: to the RELEASES file of the version "
+            "to install (a relative `Location` when it has none)."
+        ),
+        doc.success(
+            CHECK_BODY,
+            description="The platform has no squirrel_windows updater: the generic answer of "
+            "`/checkVersion`.",
+        ),
+        CHECK_ERRORS,
+        doc.no_route("A parameter holding a `/`"),
+    ),
 )
 async def squirrel_releases(
     request: Request,
@@ -138,8 +213,20 @@ async def squirrel_releases(
         required=("app_name", "version", "owner"),
     ),
     responses=doc.answers(
-        {"critical": False, "update_available": True, "update_url_dmg": "https://…/app-1.0.dmg"},
-        400,
+        doc.success(
+            CHECK_BODY,
+            example={
+                "critical": False,
+                "update_available": True,
+                "update_url_dmg": "https://…/app-1.0.dmg",
+            },
+            description="The answer of the platform's updater (the generic one by default).",
+        ),
+        doc.empty(204, "squirrel_darwin, electron-builder, tauri: nothing to install."),
+        doc.redirect(
+            "squirrel_windows (to the RELEASES file), electron-builder (to the latest*.yml)."
+        ),
+        CHECK_ERRORS,
     ),
 )
 async def check_version(request: Request, store: StoreDep) -> Response:
@@ -161,10 +248,33 @@ async def check_version(request: Request, store: StoreDep) -> Response:
         required=("app_name", "channel", "owner"),
     ),
     responses=doc.answers(
-        {"nightly": {"windows": {"amd64": {"exe": {"url": "https://…/app-1.0.exe"}}}}},
-        400,
-        404,
-        500,
+        doc.success(
+            LATEST_BODY,
+            example={
+                "nightly": {
+                    "windows": {
+                        "amd64": {
+                            "exe": {"url": "https://…/app-1.0.exe"},
+                            "zip": {"url": "https://…/app-1.0.zip"},
+                        }
+                    }
+                }
+            },
+            description="Several links of the latest published version.",
+        ),
+        doc.redirect("Exactly one link: to it."),
+        doc.error(400, "`Parameters 'app_name' and 'channel' are required`."),
+        doc.error(
+            404,
+            "The latest published version has no artifact for these filters: "
+            "`No matching data found for the provided parameters`.",
+        ),
+        doc.error(
+            500,
+            "As FaynoSync: an app or channel unknown to the owner (`app_name not found in "
+            "apps_meta collection`, `channel not found in apps_meta collection`), or a stored "
+            "version the database cannot order (`(ConversionFailure) Failed to parse number…`).",
+        ),
     ),
 )
 async def latest(request: Request, store: StoreDep) -> Response:

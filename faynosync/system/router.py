@@ -20,7 +20,14 @@ PING_TIMEOUT = 5.0
 @router.get(
     "/health",
     operation_id="system-health",
-    responses=doc.answers({"status": "healthy"}, 424),
+    responses=doc.answers(
+        doc.ok({"status": doc.const("healthy")}),
+        doc.success(
+            doc.obj({"details": doc.STRING, "status": doc.const("unhealthy")}),
+            status=424,
+            description="The database does not answer: `<database> connection failed`.",
+        ),
+    ),
 )
 async def health(store: StoreDep) -> Response:
     try:

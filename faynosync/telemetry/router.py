@@ -18,13 +18,49 @@ from faynosync.telemetry import service
 router = APIRouter(tags=["telemetry"], default_response_class=GoJSONResponse)
 
 
+def _counts(name: str) -> doc.Schema:
+    return doc.nullable_list(doc.obj({name: doc.STRING, "client_count": doc.INTEGER}))
+
+
+_TOTALS = {
+    "total_requests": doc.INTEGER,
+    "unique_clients": doc.INTEGER,
+    "clients_using_latest_version": doc.INTEGER,
+    "clients_outdated": doc.INTEGER,
+}
+REPORT = doc.obj(
+    {
+        "date": doc.STRING,
+        "date_range": {"type": "array", "items": doc.STRING},
+        "admin": doc.STRING,
+        "summary": doc.obj({**_TOTALS, "total_active_apps": doc.INTEGER}),
+        "versions": doc.obj(
+            {
+                "used_versions_count": doc.INTEGER,
+                "known_versions": doc.nullable_list(doc.STRING),
+                "usage": _counts("version"),
+            }
+        ),
+        "platforms": _counts("platform"),
+        "architectures": _counts("arch"),
+        "channels": _counts("channel"),
+        "daily_stats": {"type": "array", "items": doc.obj({"date": doc.STRING, **_TOTALS})},
+    }
+)
+
+
 @router.get(
     "/telemetry",
     operation_id="telemetry-report",
     openapi_extra=doc.query(
         "date", "range", "apps", "channels", "platforms", "architectures", guarded=True
     ),
-    responses=doc.answers({"date": "2024-03-13", "summary": {"total_requests": 5}}, 400, 401, 403),
+    responses=doc.answers(
+        doc.success(REPORT, description="The report of the caller's tenant."),
+        doc.error(400, "`Invalid range parameter. Use 'week' or 'month'`."),
+        doc.TOKEN,
+        doc.error(403, "ENABLE_TELEMETRY is off: `Telemetry is not enabled on this instance`."),
+    ),
 )
 async def telemetry(
     request: Request, store: StoreDep, settings: SettingsDep, username: TokenUsername

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from faynosync.core.gojson import GoStruct, required
 from faynosync.core.gotime import format_local
+from faynosync.http import openapi as doc
 from faynosync.store.models import AppPermissions, Permissions, ResourcePermissions, TeamUser
 
 
@@ -17,6 +18,22 @@ def _resource_public(perm: ResourcePermissions) -> GoStruct:
         body["Upload"] = perm.upload
     body["Allowed"] = list(perm.allowed) if perm.allowed else None
     return body
+
+
+def _resource_schema(*extra: str) -> doc.Schema:
+    flags = ("Create", "Delete", "Edit", *extra)
+    return doc.obj({**{f: doc.BOOLEAN for f in flags}, "Allowed": doc.nullable_list(doc.STRING)})
+
+
+# What permissions_public gives, as the API shows it.
+PERMISSIONS = doc.obj(
+    {
+        "Apps": _resource_schema("Download", "Upload"),
+        "Channels": _resource_schema(),
+        "Platforms": _resource_schema(),
+        "Archs": _resource_schema(),
+    }
+)
 
 
 def permissions_public(permissions: Permissions) -> GoStruct:
@@ -46,6 +63,11 @@ class UserUpdate:
 @dataclass
 class UserDelete:
     id: str = required(default="")
+
+
+USER = doc.obj(
+    {"id": doc.ID, "username": doc.STRING, "permissions": PERMISSIONS, "updated_at": doc.TIME}
+)
 
 
 def user_public(user: TeamUser) -> GoStruct:

@@ -25,7 +25,7 @@ from faynosync.http.inputs import Form, data_field, id_param, open_form, query_v
 from faynosync.http.responses import GoJSONResponse, go_redirect
 from faynosync.notify.slack import SlackNotifier
 from faynosync.versions import download, search, service
-from faynosync.versions.schemas import VersionData
+from faynosync.versions.schemas import VERSION_ITEM, VersionData
 
 router = APIRouter(tags=["versions"], default_response_class=GoJSONResponse)
 
@@ -33,6 +33,55 @@ CanUpload = Annotated[Principal, Depends(require(Permission.UPLOAD, Resource.APP
 CanEdit = Annotated[Principal, Depends(require(Permission.EDIT, Resource.APPS))]
 CanDelete = Annotated[Principal, Depends(require(Permission.DELETE, Resource.APPS))]
 CanDownload = Annotated[Principal, Depends(require(Permission.DOWNLOAD, Resource.APPS))]
+
+# What the routes answer besides success (spec 3.4-3.9, 5.5, 6.4).
+_NAMES_400 = (
+    "A name or version of the wrong syntax (`invalid app_name parameter`, `invalid version "
+    "parameter`, `invalid channel parameter`…); a channel, platform or arch missing while the "
+    "tenant has some (`you have a created channels, setting channel is required`…) or unknown "
+    "(`wrong name of channel. Channel does not exist`…); an updater's file or signature "
+    "missing (`electron-builder updater requires a YML/YAML file…`…)."
+)
+_ACCESS_500 = (
+    "a team user's allowed lists lack the app, channel, platform or arch "
+    "(`you don't have access to this app`, `… channel`, `… platform`, `… architecture`)"
+)
+UPLOAD_ERRORS = doc.answers(
+    doc.FORM_DATA,
+    doc.error(
+        400,
+        f"{_NAMES_400} Not multipart: `multipart form data is required`; an object key "
+        "outside the storage root: `invalid object key: <key>`.",
+    ),
+    doc.FORM_TOO_LARGE,
+    doc.error(
+        500,
+        "As FaynoSync: no file (`no results found. Please check your files.`); the app is "
+        "not the tenant's (`app_name not found in apps_meta collection or you don't have "
+        "permission to access it`); the version has an artifact of this extension, platform "
+        "and arch (`app with this name, version, platform, architecture and extension "
+        f"already exists`); {_ACCESS_500}; storage failed (`failed to upload file to S3`).",
+    ),
+)
+UPDATE_ERRORS = doc.answers(
+    doc.FORM_DATA,
+    doc.error(
+        400,
+        "With files, a platform or arch of the wrong syntax, missing or unknown (as for "
+        "`/upload`); an id that is not an ObjectID (Go's parse error); an updater's file "
+        "missing; an object key outside the storage root (`invalid object key: <key>`).",
+    ),
+    doc.FORM_TOO_LARGE,
+    doc.error(
+        500,
+        "As FaynoSync: an app, channel, platform or arch unknown to the tenant (`app_name not "
+        "found in apps_meta collection`, `channel_name not found…`, `platform_name not "
+        "found…`, `arch_id not found…`); no such version (`app with this parameters doesn't "
+        "exist`); another channel (`updating the channel is not allowed`); "
+        f"{_ACCESS_500}; storage failed (`failed to upload file to S3`).",
+    ),
+)
+LINK_400 = "A stored link that cannot be turned back into an object key (the version is gone)."
 
 
 def version_data(form: Form) -> VersionData:
@@ -52,7 +101,12 @@ def slack(request: Request) -> SlackNotifier | None:
     "/upload",
     operation_id="versions-upload",
     openapi_extra=doc.form_body(VersionData, files="The artifacts.", fields=("intermediate",)),
-    responses=doc.answers({"uploadResult.Uploaded": "653a…"}, 400, 401, 403, 500),
+    responses=doc.answers(
+        doc.ok({"uploadResult.Uploaded": doc.ID}, example={"uploadResult.Uploaded": "653a…"}),
+        UPLOAD_ERRORS,
+        doc.TOKEN,
+        doc.PERMISSION,
+    ),
 )
 async def upload(
     request: Request,
@@ -82,7 +136,12 @@ async def upload(
     "/apps/update",
     operation_id="versions-update",
     openapi_extra=doc.form_body(VersionData, files="More artifacts.", fields=("intermediate",)),
-    responses=doc.answers({"updatedResult.Updated": True}, 400, 401, 403, 500),
+    responses=doc.answers(
+        doc.ok({"updatedResult.Updated": doc.const(True)}),
+        UPDATE_ERRORS,
+        doc.TOKEN,
+        doc.PERMISSION,
+    ),
 )
 async def update_version(
     request: Request,
@@ -109,7 +168,19 @@ async def update_version(
     "/apps/delete",
     operation_id="versions-delete",
     openapi_extra=doc.query("id", required=("id",), guarded=True),
-    responses=doc.answers({"deleteSpecificAppResult.DeletedCount": 1}, 400, 401, 403, 500),
+    responses=doc.answers(
+        doc.ok({"deleteSpecificAppResult.DeletedCount": doc.const(1)}),
+        doc.BAD_ID,
+        doc.error(400, LINK_400),
+        doc.TOKEN,
+        doc.PERMISSION,
+        doc.error(
+            500,
+            'As FaynoSync, `{"details":…,"error":"failed to delete specific version of app"}` '
+            'with the reason: `no app found with ID ObjectID("<id>")`, `you don\'t have '
+            "permission to delete this item`.",
+        ),
+    ),
 )
 async def delete_version(
     request: Request,
@@ -140,7 +211,26 @@ async def delete_version(
         required=("app_name",),
         guarded=True,
     ),
-    responses=doc.answers({"items": None, "total": 0, "page": 1, "limit": 9}, 401, 500),
+    responses=doc.answers(
+        doc.ok(
+            {
+                "items": doc.nullable_list(VERSION_ITEM),
+                "total": doc.INTEGER,
+                "page": doc.INTEGER,
+                "limit": doc.INTEGER,
+            },
+            example={"items": None, "total": 0, "page": 1, "limit": 9},
+        ),
+        doc.TOKEN,
+        doc.error(
+            500,
+            "As FaynoSync: the app is not the tenant's (`app_name not found in apps_meta "
+            "collection`), nor in a team user's allowed list (`you don't have permission to "
+            "access any apps`, `… this app`); a channel, platform or arch filter unknown "
+            "(`channel not found in apps_meta collection`…); a stored version the database "
+            "cannot order (`(ConversionFailure) Failed to parse number…`).",
+        ),
+    ),
 )
 async def search_versions(request: Request, store: StoreDep, viewer: Viewer) -> Response:
     params = query_values(
@@ -154,7 +244,21 @@ async def search_versions(request: Request, store: StoreDep, viewer: Viewer) -> 
     "/artifact/delete",
     operation_id="versions-delete_artifacts",
     openapi_extra=doc.form_body(VersionData),
-    responses=doc.answers({"deleteSpecificArtifactResult": True}, 400, 401, 403),
+    responses=doc.answers(
+        doc.ok(
+            {"deleteSpecificArtifactResult": doc.BOOLEAN},
+            example={"deleteSpecificArtifactResult": True},
+        ),
+        doc.FORM_DATA,
+        doc.error(
+            400,
+            "With files, a platform or arch of the wrong syntax, missing or unknown (as for "
+            f"`/upload`); an id that is not an ObjectID (Go's parse error). {LINK_400}",
+        ),
+        doc.TOKEN,
+        doc.PERMISSION,
+        doc.FORM_TOO_LARGE,
+    ),
 )
 async def delete_artifacts(
     request: Request,
@@ -178,7 +282,15 @@ async def delete_artifacts(
     "/",
     operation_id="versions-list_all",
     openapi_extra=doc.query("limit", guarded=True),
-    responses=doc.answers({"apps": None}, 401, 500),
+    responses=doc.answers(
+        doc.ok({"apps": doc.nullable_list(VERSION_ITEM)}, example={"apps": None}),
+        doc.TOKEN,
+        doc.error(
+            500,
+            "A stored version the database cannot order "
+            "(`(ConversionFailure) Failed to parse number…`).",
+        ),
+    ),
 )
 async def list_all(request: Request, store: StoreDep, username: TokenUsername) -> Response:
     """Deprecated in FaynoSync (documented, not routed by v1.4.6): every version of the caller."""
@@ -190,6 +302,14 @@ async def list_all(request: Request, store: StoreDep, username: TokenUsername) -
 
 # --- /download: public or guarded, as ENABLE_PRIVATE_APP_DOWNLOADING says ---------------------
 
+DOWNLOAD_ERRORS = doc.answers(
+    doc.error(
+        400,
+        "An empty key, or one outside the storage root: `Failed to generate pre-signed URL`.",
+    ),
+    doc.error(500, "As FaynoSync, signing failed: `Failed to generate pre-signed URL`."),
+)
+
 public_download = APIRouter(tags=["versions"], default_response_class=GoJSONResponse)
 guarded_download = APIRouter(tags=["versions"], default_response_class=GoJSONResponse)
 
@@ -198,7 +318,11 @@ guarded_download = APIRouter(tags=["versions"], default_response_class=GoJSONRes
     "/download",
     operation_id="versions-download_public",
     openapi_extra=doc.query("key", required=("key",)),
-    responses=doc.answers({"download_url": "https://…"}, 400, 500),
+    responses=doc.answers(
+        doc.ok({"download_url": doc.STRING}, example={"download_url": "https://…"}),
+        doc.redirect("ENABLE_PRIVATE_APP_DOWNLOADING is exactly `true`: to the signed link."),
+        DOWNLOAD_ERRORS,
+    ),
 )
 async def download_public(
     request: Request, store: StoreDep, storage: StorageDep, settings: SettingsDep
@@ -219,7 +343,17 @@ async def download_public(
     "/download",
     operation_id="versions-download",
     openapi_extra=doc.query("key", required=("key",), guarded=True),
-    responses=doc.answers({"download_url": "https://…"}, 400, 401, 403, 404, 500),
+    responses=doc.answers(
+        doc.ok({"download_url": doc.STRING}, example={"download_url": "https://…"}),
+        DOWNLOAD_ERRORS,
+        doc.TOKEN,
+        doc.PERMISSION,
+        doc.error(
+            403,
+            "A team user without the app in its allowed list (`Permission denied`).",
+        ),
+        doc.error(404, "The key is no artifact of the caller's tenant: `artifact not found`."),
+    ),
 )
 async def download_guarded(
     request: Request,
