@@ -442,6 +442,7 @@ def version_from(doc: Document) -> Version:
 # its edits keep it, as they never change the version string): every read that relies on the
 # field first gives it to the documents it matches that lack it.
 ORDER_FIELD = "faynosync_order"
+_ORDERING_ROUNDS = 5
 _SORT = [(f"{ORDER_FIELD}.v{i}", -1) for i in range(1, 5)]
 # Without the ordering's numbers: versions that cannot be ordered and versions without the field.
 _UNNUMBERED: Document = {f"{ORDER_FIELD}.v1": None}
@@ -570,14 +571,17 @@ class MongoVersions:
         """What ``read`` answers once none of the documents it reads lacks the ordering field.
 
         A version FaynoSync wrote meanwhile is out of place (last in the database ordering,
-        first among those without a ``step``) until it gets the field: then read again.
+        first among those without a ``step``) until it gets the field: then read again. Each
+        round orders what it read, so a few rounds suffice unless FaynoSync keeps writing; the
+        last round's answer is taken as it is.
         """
-        while True:
+        for _ in range(_ORDERING_ROUNDS):
             docs = await read()
             unordered = [_ordering(doc)[1] for doc in docs if _unordered(doc)]
             if not unordered:
                 return docs
             await self._order(unordered)
+        return await read()
 
     async def _ordered(self, match: Document, *, skip: int, limit: int) -> list[Version]:
         async def read() -> list[Document]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from faynosync.core import disk
+from faynosync.fsck.check import check
 from tests.api.versions_setup import catalog, target
 from tests.support.api import admin_headers, assert_error, running, upload
 from tests.support.disk import fill, small_disk
@@ -22,6 +23,10 @@ async def on_a_small_disk(tmp_path, settings_factory):
             headers = await admin_headers(client)
             await catalog(client, headers)
             yield app, client, headers, root
+            report = await check(
+                app.state.store, app.state.storage, staging=root / "data" / "tmp", grace=0
+            )
+            assert report.clean, report.problems
 
 
 def staged(root):

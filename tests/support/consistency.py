@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from faynosync.fsck.check import check
 from faynosync.storage.keys import key_from_private_link
+from faynosync.storage.staging import staging_dir
 from faynosync.store.models import Kind, VersionFilter
 from tests.support.storage import stored_objects
 
@@ -26,7 +28,10 @@ async def referenced(env, owners: list[str]) -> set[tuple[str, str]]:
 
 
 async def assert_consistent(env, owners: list[str]) -> None:
-    """No dangling link, no orphan object."""
+    """No dangling link, no orphan object, nothing staged: by the server's own consistency
+    check (``faynosync fsck``), and by a count of this test's own."""
+    report = await check(env.store, env.storage, staging=staging_dir(env.settings), grace=0)
+    assert report.clean, report.problems
     held = await referenced(env, owners)
     stored = stored_objects(env.settings)
     assert held - stored == set(), "links without their object"
