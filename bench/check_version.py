@@ -142,6 +142,8 @@ class Server:
             "ENABLE_TELEMETRY": "true" if telemetry else "false",
             "FAYNOSYNC_CACHE_TTL": "3600",
             "JWT_SECRET": "bench-secret-bench-secret-bench-secret",
+            # The start-up consistency check would run during the measurement.
+            "FAYNOSYNC_START_CHECK_DELAY": "-1",
         }
         for name in ("MONGODB_URL", "STORAGE_DRIVER"):
             env.pop(name, None)

@@ -73,7 +73,12 @@ def main() -> None:
         source = work / "artifact.bin"
         make_file(source, args.size_mib)
         port = free_port()
-        env = {**os.environ, "FAYNOSYNC_DATA_DIR": str(work / "data"), "PORT": str(port)}
+        env = {
+            **os.environ,
+            "FAYNOSYNC_DATA_DIR": str(work / "data"),
+            "PORT": str(port),
+            "FAYNOSYNC_START_CHECK_DELAY": "-1",  # not during the measurement
+        }
         env.pop("MONGODB_URL", None)
         env.pop("STORAGE_DRIVER", None)
         command = [sys.executable, "-m", "faynosync", "--log-level", "warning", "serve"]

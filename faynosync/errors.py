@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from faynosync.core import disk
 from faynosync.core.security import TokenError, username_from_header
@@ -83,21 +83,16 @@ class CatchAll:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def watched(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
         try:
-            await self.app(scope, receive, watched)
-        except Exception:
+            await self.app(scope, receive, send)
+        except Exception as exc:
+            if scope["type"] != "http":
+                raise
             log.exception("unhandled error on %s %s", scope["method"], scope["path"])
-            if started:
-                raise  # half an answer is out: only closing the connection can tell the client
             response = GoJSONResponse({"error": "internal server error"}, status_code=500)
-            await response(scope, receive, send)
+            try:
+                await response(scope, receive, send)
+            except Exception:
+                # Half an answer is out (the server refuses a second start): only closing the
+                # connection can tell the client.
+                raise exc from None
