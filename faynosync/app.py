@@ -12,21 +12,22 @@ from typing import Any
 from fastapi import FastAPI
 
 from faynosync import __version__
-from faynosync.apps import router as apps_router
 from faynosync.auth import router as auth_router
+from faynosync.catalog import apps_router
 from faynosync.catalog import router as catalog_router
 from faynosync.checks import router as checks_router
-from faynosync.checks.cache import InvalidateOnWrite, ResponseCache
+from faynosync.checks.cache import ResponseCache
 from faynosync.config import Settings
 from faynosync.core.security import derive_key, load_or_create_secret
-from faynosync.errors import CatchAll, install_error_handlers
 from faynosync.fsck.check import Report
 from faynosync.fsck.report import log_report
 from faynosync.http import openapi as doc
+from faynosync.http.errors import CatchAll, install_error_handlers
+from faynosync.http.invalidation import InvalidateOnWrite
 from faynosync.http.middleware import GinFront
+from faynosync.local_files import router as local_files_router
 from faynosync.notify.slack import SlackNotifier
 from faynosync.storage import ObjectStorage, open_storage
-from faynosync.storage import router as storage_router
 from faynosync.storage.staging import remove_stale_staged, staging_dir
 from faynosync.store import Store, open_store
 from faynosync.system import router as system_router
@@ -116,7 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(apps_router.router)
     app.include_router(users_router.router)
     app.include_router(telemetry_router.router)
-    app.include_router(storage_router.router)
+    app.include_router(local_files_router.router)
     if app.state.cache is not None:
         app.add_middleware(InvalidateOnWrite, cache=app.state.cache)
     app.add_middleware(CatchAll)

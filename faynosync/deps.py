@@ -9,9 +9,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from starlette.types import Scope
 
+from faynosync.access.permissions import Permission, Resource
+from faynosync.access.principal import Principal
 from faynosync.auth import service as auth_service
-from faynosync.auth.permissions import Permission, Resource
-from faynosync.auth.service import Principal
 from faynosync.config import Settings
 from faynosync.core.security import TokenError, username_from_header
 from faynosync.errors import APIError

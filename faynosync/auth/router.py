@@ -11,7 +11,7 @@ from faynosync.deps import AdminPrincipal, SecretDep, SettingsDep, StoreDep, Tok
 from faynosync.http import openapi as doc
 from faynosync.http.inputs import bind_json
 from faynosync.http.responses import GoJSONResponse
-from faynosync.users.schemas import PERMISSIONS
+from faynosync.users.openapi import PERMISSIONS
 
 public = APIRouter(tags=["auth"], default_response_class=GoJSONResponse)
 protected = APIRouter(tags=["auth"], default_response_class=GoJSONResponse)

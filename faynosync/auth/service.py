@@ -3,61 +3,29 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 
-from faynosync.auth.permissions import Permission, Resource, allowed_ids, allows
+from faynosync.access.accounts import hash_or_400, username_taken
+from faynosync.access.permissions import (
+    Permission,
+    Resource,
+    allows,
+    permissions_public,
+)
+from faynosync.access.principal import Principal
 from faynosync.config import Settings
 from faynosync.core import gotime
 from faynosync.core.gojson import GoStruct
 from faynosync.core.ids import ZERO_ID, InvalidId, new_id, parse_id
 from faynosync.core.security import (
-    PasswordTooLong,
     create_token,
-    hash_password,
     verify_password,
 )
 from faynosync.errors import APIError
 from faynosync.store import DuplicateKey, Store, StoreError
 from faynosync.store.models import Admin, TeamUser
-from faynosync.users.schemas import permissions_public
 
 # Compared against when the username is unknown, so that both cases cost one bcrypt check.
 _DUMMY_HASH = "$2a$10$4W2.qudLy6nrqmG3cVBzmeVR95w3DJ8w/j/jc3ca22oiwmsyFnwZS"
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling: an admin, or a team user acting for its admin (``owner``)."""
-
-    username: str
-    owner: str
-    admin: Admin | None = None
-    team_user: TeamUser | None = None
-
-    @property
-    def is_admin(self) -> bool:
-        return self.admin is not None
-
-    def may_use(self, resource: Resource, meta_id: str) -> bool:
-        """An admin may act on all of its tenant; a team user on what its allowed lists hold."""
-        user = self.team_user
-        return user is None or meta_id in allowed_ids(user.permissions, resource)
-
-
-async def hash_or_400(password: str) -> str:
-    """bcrypt in a worker thread; more than 72 bytes is the client's error, a 400."""
-    try:
-        return await asyncio.to_thread(hash_password, password)
-    except PasswordTooLong as exc:
-        raise APIError(400, str(exc)) from None
-
-
-async def username_taken(store: Store, username: str) -> bool:
-    """One namespace for admins and team users (a deliberate deviation, see the docs)."""
-    return (
-        await store.admins.get_by_username(username) is not None
-        or await store.team_users.get_by_username(username) is not None
-    )
 
 
 async def signup(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from faynosync.auth.permissions import Resource
+from faynosync.access.permissions import Resource
 from faynosync.core import names
 from faynosync.store.models import Kind
 

@@ -7,27 +7,24 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from faynosync.auth.permissions import Permission, Resource
-from faynosync.auth.service import Principal
+from faynosync.access.permissions import Permission, Resource
+from faynosync.access.principal import Principal
 from faynosync.catalog import platform_updaters, service
 from faynosync.catalog.kinds import ARCH, CHANNEL, PLATFORM, KindRules
+from faynosync.catalog.openapi import UPDATER_ERRORS, created, deleted, listed, updated
 from faynosync.catalog.schemas import (
-    UPDATER_ERRORS,
     ArchCreate,
     ArchUpdate,
     ChannelCreate,
     ChannelUpdate,
     PlatformCreate,
     PlatformUpdate,
-    created,
-    deleted,
     list_body,
-    listed,
-    updated,
 )
 from faynosync.deps import StoreDep, Viewer, require
+from faynosync.errors import id_param
 from faynosync.http import openapi as doc
-from faynosync.http.inputs import bind_json, id_param, query_value
+from faynosync.http.inputs import bind_json, query_value
 from faynosync.http.responses import GoJSONResponse
 
 router = APIRouter(tags=["catalog"], default_response_class=GoJSONResponse)

@@ -8,25 +8,17 @@ from __future__ import annotations
 
 import logging
 
-from faynosync.auth.permissions import allowed_ids
-from faynosync.auth.service import Principal
+from faynosync.access.permissions import allowed_ids
+from faynosync.access.principal import Principal
 from faynosync.catalog.kinds import KindRules
 from faynosync.core import gotime
-from faynosync.core.ids import ZERO_ID, InvalidId, new_id, parse_id
+from faynosync.core.ids import InvalidId, new_id, parse_id
 from faynosync.core.names import matches
 from faynosync.errors import APIError
 from faynosync.store import DuplicateKey, Store
-from faynosync.store.models import Kind, Meta, Updater
+from faynosync.store.models import Meta, Updater
 
 log = logging.getLogger(__name__)
-
-
-async def name_of(store: Store, kind: Kind, meta_id: str) -> str:
-    """The name of a channel, platform, arch or app by id; "" for the zero id or none."""
-    if meta_id == ZERO_ID:
-        return ""
-    meta = await store.meta.get(kind, meta_id)
-    return meta.name if meta else ""
 
 
 def check_name(rules: KindRules, name: str) -> None:

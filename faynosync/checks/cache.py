@@ -2,10 +2,10 @@
 
 On when PERFORMANCE_MODE is true. Keys hold the route, the owner and every parameter (the
 original's keys lack the owner). A write request that may have changed data clears the cache
-once it has: when its answer starts, if that is a success, a redirect or a server error, and
-when it ends without an answer (a crash, a disconnect). A refused one (401, 403, 404, 400, ...)
-leaves the cache alone unless its caller had a valid token, so requests that anyone can send
-cannot keep the update checks uncached.
+(``faynosync.http.invalidation``) once it has: when its answer starts, if that is a success,
+a redirect or a server error, and when it ends without an answer (a crash, a disconnect). A
+refused one (401, 403, 404, 400, ...) leaves the cache alone unless its caller had a valid
+token, so requests that anyone can send cannot keep the update checks uncached.
 An answer computed while a write ran is not kept (the generation counter), so within one
 process no answer is stale once a write is acknowledged. Other processes' writes are seen
 within ``FAYNOSYNC_CACHE_TTL`` seconds, the lifetime of an entry.
@@ -17,11 +17,6 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from faynosync.deps import authenticated
-
-READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 LONGEST_KEY = 1024  # characters of a key's parts together: longer ones (crafted) are not kept
 
 CacheKey = tuple[str, ...]
@@ -65,49 +60,3 @@ class ResponseCache:
     def invalidate(self) -> None:
         self.generation += 1
         self._entries.clear()
-
-
-def may_have_written(status: int, scope: Scope) -> bool:
-    """Whether a write request answered ``status`` may have changed data.
-
-    A success or a redirect did, a server error may have written half. A client error did
-    not, unless the caller got past the token check: some refusals come after a write (a
-    version whose document is deleted but an object's key cannot be found answers 400).
-    """
-    return not 400 <= status < 500 or authenticated(scope)
-
-
-class InvalidateOnWrite:
-    """ASGI middleware: a request that may have written clears the cache before it answers.
-
-    Clearing when the answer starts (after the change is committed, before the client hears
-    of it) and comparing generations in :meth:`ResponseCache.put` are enough: an answer read
-    before the commit is either cleared with the others or refused when it is put. Clearing
-    before the write runs, too, would add nothing.
-    """
-
-    def __init__(self, app: ASGIApp, *, cache: ResponseCache) -> None:
-        self.app = app
-        self._cache = cache
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in READ_METHODS:
-            await self.app(scope, receive, send)
-            return
-        status = 0
-
-        async def send_after_clearing(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                if may_have_written(status, scope):
-                    self._cache.invalidate()
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_after_clearing)
-        finally:
-            # Again at the end: work done after the answer started (or with no answer at all,
-            # a crash or a disconnect) is covered too.
-            if not status or may_have_written(status, scope):
-                self._cache.invalidate()

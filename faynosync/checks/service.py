@@ -11,13 +11,17 @@ from typing import Any
 
 from faynosync import updaters
 from faynosync.catalog.kinds import APP, ARCH, CHANNEL, PLATFORM
-from faynosync.catalog.service import name_of
+from faynosync.catalog.references import (
+    check_name_syntax,
+    find_required_by_name,
+    id_or_zero,
+    name_of,
+)
 from faynosync.core.versioning import GoVersion, MalformedVersion, parse, significant_key
 from faynosync.errors import APIError
 from faynosync.store import Store, StoreError
 from faynosync.store.models import Artifact, Kind, Meta, Version, VersionFilter
 from faynosync.updaters.answers import CheckAnswer, FeedAnswer
-from faynosync.versions.service import check_names, id_or_zero, named_for_upload
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,7 @@ class CheckResult:
 
 async def check_version(store: Store, request: CheckRequest) -> CheckResult:
     # Step 1: syntax (the version keeps its dashes, unlike uploads).
-    check_names(
+    check_name_syntax(
         app_name=request.app_name,
         version=request.version,
         channel=request.channel,
@@ -61,7 +65,7 @@ async def check_version(store: Store, request: CheckRequest) -> CheckResult:
 
     # Step 2: the channel is required once the tenant has any; an unknown platform or arch
     # is ignored, and without a platform the updater parameter is too.
-    channel = await named_for_upload(store, CHANNEL, request.channel, owner)
+    channel = await find_required_by_name(store, CHANNEL, request.channel, owner)
     platform = (
         await store.meta.get_by_name(Kind.PLATFORM, request.platform, owner)
         if request.platform

@@ -21,10 +21,9 @@ from python_multipart.multipart import (
 from starlette.requests import Request
 
 from faynosync.core import disk, gojson
-from faynosync.core.ids import InvalidId, parse_id
 from faynosync.errors import APIError
 from faynosync.http import mime
-from faynosync.storage.staging import create_staged
+from faynosync.storage.staging import StagedFile, create_staged
 
 T = TypeVar("T")
 
@@ -63,14 +62,6 @@ def query_values(request: Request, *names: str) -> dict[str, str]:
     return {name: query_value(request, name) for name in names}
 
 
-def id_param(text: str) -> str:
-    """An id a request names; a malformed one is a 400 carrying Go's parse error."""
-    try:
-        return parse_id(text)
-    except InvalidId as exc:
-        raise APIError(400, str(exc)) from None
-
-
 def go_base(filename: str) -> str:
     """Go's ``filepath.Base`` on Linux: the last path element."""
     if not filename:
@@ -82,26 +73,17 @@ def go_base(filename: str) -> str:
 
 
 @dataclass
-class FormFile:
-    """An uploaded file part, staged on disk: the base name of its filename, path and size."""
-
-    filename: str
-    path: Path
-    size: int
-
-
-@dataclass
 class Form:
     multipart: bool = False
     fields: dict[str, list[str]] = field(default_factory=dict)
-    files: dict[str, list[FormFile]] = field(default_factory=dict)
+    files: dict[str, list[StagedFile]] = field(default_factory=dict)
 
     def value(self, name: str) -> str:
         """The first value of a plain field, "" when absent (Gin's ``c.PostForm``)."""
         values = self.fields.get(name)
         return values[0] if values else ""
 
-    def file_list(self, name: str) -> list[FormFile]:
+    def file_list(self, name: str) -> list[StagedFile]:
         return self.files.get(name, [])
 
 
@@ -140,7 +122,7 @@ class _MultipartReader:
         self._name = ""
         self._field: bytearray | None = None
         self._file: BinaryIO | None = None
-        self._file_part: FormFile | None = None
+        self._file_part: StagedFile | None = None
         self.staged: list[Path] = []
         self.locks: list[int] = []
         self.parser = MultipartParser(
@@ -177,7 +159,7 @@ class _MultipartReader:
     def _headers_finished(self) -> None:
         self._name, filename = _disposition(self._headers.get(b"content-disposition", b""))
         if filename:
-            self._file_part = FormFile(filename=go_base(filename), path=self._stage(), size=0)
+            self._file_part = StagedFile(filename=go_base(filename), path=self._stage(), size=0)
         else:
             self._field = bytearray()
 

@@ -7,7 +7,7 @@ import logging
 
 import httpx
 
-from faynosync.catalog.service import name_of
+from faynosync.catalog.references import name_of
 from faynosync.config import Settings
 from faynosync.store import Store
 from faynosync.store.models import Kind, Version

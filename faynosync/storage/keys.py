@@ -65,6 +65,12 @@ def object_key(storage: ObjectStorage, link: str, *, private: bool) -> str | Non
     return key_from_private_link(link) if private else storage.public_key(link)
 
 
+def extension(filename: str) -> str:
+    """From the last dot on, case kept (``app.tar.gz`` -> ``.gz``, ``LICENSE`` -> "")."""
+    dot = filename.rfind(".")
+    return filename[dot:] if dot >= 0 else ""
+
+
 def content_type_for(filename: str) -> str | None:
     """The Content-Type FaynoSync sets on upload: ``RELEASES`` and YAML files only."""
     name = filename.rsplit("/", 1)[-1]

@@ -6,12 +6,22 @@ that the files of a killed process can be told from those of live ones sharing t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from faynosync.config import Settings
 from faynosync.core.lockedfiles import StaleFile, create_locked, remove_if_stale, stale_files
 
 PREFIX = ".part-"
+
+
+@dataclass
+class StagedFile:
+    """An uploaded file, staged on disk: the base name of its filename, its path and size."""
+
+    filename: str
+    path: Path
+    size: int
 
 
 def staging_dir(settings: Settings) -> Path:

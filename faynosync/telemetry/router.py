@@ -7,9 +7,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from faynosync.auth import service as auth_service
-from faynosync.deps import SettingsDep, StoreDep, TokenUsername
-from faynosync.errors import APIError
+from faynosync.deps import SettingsDep, StoreDep, Viewer
 from faynosync.http import openapi as doc
 from faynosync.http.inputs import query_values
 from faynosync.http.responses import GoJSONResponse
@@ -63,20 +61,16 @@ REPORT = doc.obj(
     ),
 )
 async def telemetry(
-    request: Request, store: StoreDep, settings: SettingsDep, username: TokenUsername
+    request: Request, store: StoreDep, settings: SettingsDep, viewer: Viewer
 ) -> Response:
-    if not settings.ENABLE_TELEMETRY:
-        raise APIError(403, "Telemetry is not enabled on this instance")
-    collector = request.app.state.telemetry
-    if collector is not None:
-        await collector.flush()  # what was counted up to now is in the report
-
     params = query_values(
         request, "date", "range", "apps", "channels", "platforms", "architectures"
     )
     body = await service.report(
         store=store,
-        viewer=await auth_service.viewer(store=store, username=username),
+        collector=request.app.state.telemetry,
+        enabled=settings.ENABLE_TELEMETRY,
+        viewer=viewer,
         day=params["date"],
         range_name=params["range"],
         apps=params["apps"],

@@ -12,11 +12,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from faynosync.auth.service import Principal
+from faynosync.access.principal import Principal
 from faynosync.core.gojson import GoStruct
 from faynosync.errors import APIError
 from faynosync.store import Store
 from faynosync.store.models import DeviceDay
+from faynosync.telemetry.collector import TelemetryCollector
 
 RANGES = {"week": 7, "month": 30}
 
@@ -132,6 +133,8 @@ def _counts(counter: Counter[str], key: str) -> list[GoStruct] | None:
 async def report(
     *,
     store: Store,
+    collector: TelemetryCollector | None,
+    enabled: bool,
     viewer: Principal,
     day: str,
     range_name: str,
@@ -141,6 +144,11 @@ async def report(
     archs: str,
     today: date,
 ) -> GoStruct:
+    """``GET /telemetry``: the counts of the viewer's tenant, with what the collector holds."""
+    if not enabled:
+        raise APIError(403, "Telemetry is not enabled on this instance")
+    if collector is not None:
+        await collector.flush()  # what was counted up to now is in the report
     owner = viewer.owner  # a team user sees its admin's whole telemetry, as the original
     dates = date_range(range_name, day, today)
     filters = Filters(set(split(channels)), set(split(platforms)), set(split(archs)))

@@ -11,7 +11,8 @@ from faynosync.http import openapi as doc
 from faynosync.http.inputs import bind_json
 from faynosync.http.responses import GoJSONResponse
 from faynosync.users import service
-from faynosync.users.schemas import USER, UserCreate, UserDelete, UserUpdate
+from faynosync.users.openapi import USER
+from faynosync.users.schemas import UserCreate, UserDelete, UserUpdate
 
 router = APIRouter(tags=["users"], default_response_class=GoJSONResponse)
 

@@ -5,44 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from faynosync.access.permissions import permissions_public
 from faynosync.core.gojson import GoStruct, required
 from faynosync.core.gotime import format_local
-from faynosync.http import openapi as doc
-from faynosync.store.models import AppPermissions, Permissions, ResourcePermissions, TeamUser
-
-
-def _resource_public(perm: ResourcePermissions) -> GoStruct:
-    body = GoStruct(Create=perm.create, Delete=perm.delete, Edit=perm.edit)
-    if isinstance(perm, AppPermissions):
-        body["Download"] = perm.download
-        body["Upload"] = perm.upload
-    body["Allowed"] = list(perm.allowed) if perm.allowed else None
-    return body
-
-
-def _resource_schema(*extra: str) -> doc.Schema:
-    flags = ("Create", "Delete", "Edit", *extra)
-    return doc.obj({**{f: doc.BOOLEAN for f in flags}, "Allowed": doc.nullable_list(doc.STRING)})
-
-
-# What permissions_public gives, as the API shows it.
-PERMISSIONS = doc.obj(
-    {
-        "Apps": _resource_schema("Download", "Upload"),
-        "Channels": _resource_schema(),
-        "Platforms": _resource_schema(),
-        "Archs": _resource_schema(),
-    }
-)
-
-
-def permissions_public(permissions: Permissions) -> GoStruct:
-    return GoStruct(
-        Apps=_resource_public(permissions.apps),
-        Channels=_resource_public(permissions.channels),
-        Platforms=_resource_public(permissions.platforms),
-        Archs=_resource_public(permissions.archs),
-    )
+from faynosync.store.models import Permissions, TeamUser
 
 
 @dataclass
@@ -63,11 +29,6 @@ class UserUpdate:
 @dataclass
 class UserDelete:
     id: str = required(default="")
-
-
-USER = doc.obj(
-    {"id": doc.ID, "username": doc.STRING, "permissions": PERMISSIONS, "updated_at": doc.TIME}
-)
 
 
 def user_public(user: TeamUser) -> GoStruct:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import fields
 
-from faynosync.auth.service import Principal, hash_or_400, username_taken
+from faynosync.access.accounts import hash_or_400, username_taken
+from faynosync.access.principal import Principal
 from faynosync.core import gotime
 from faynosync.core.gojson import GoStruct
 from faynosync.core.ids import InvalidId, new_id, parse_id
-from faynosync.errors import APIError
-from faynosync.http.inputs import id_param
+from faynosync.errors import APIError, id_param
 from faynosync.store import DuplicateKey, Store, StoreError
 from faynosync.store.models import Permissions, ResourcePermissions, TeamUser
 from faynosync.users.schemas import user_public

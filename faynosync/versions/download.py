@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from faynosync.auth.permissions import Resource
-from faynosync.auth.service import Principal
+from faynosync.access.permissions import Resource
+from faynosync.access.principal import Principal
 from faynosync.config import Settings
 from faynosync.errors import APIError
 from faynosync.storage import InvalidKey, ObjectStorage, StorageError

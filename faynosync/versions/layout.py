@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-
-def extension(filename: str) -> str:
-    """From the last dot on, case kept (``app.tar.gz`` -> ``.gz``, ``LICENSE`` -> "")."""
-    dot = filename.rfind(".")
-    return filename[dot:] if dot >= 0 else ""
+from faynosync.storage.keys import extension
 
 
 def artifact_key(

@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from faynosync.auth.permissions import Permission, Resource
-from faynosync.auth.service import Principal
+from faynosync.access.permissions import Permission, Resource
+from faynosync.access.principal import Principal
 from faynosync.core import gojson
 from faynosync.deps import (
     SettingsDep,
@@ -20,12 +20,14 @@ from faynosync.deps import (
     Viewer,
     require,
 )
+from faynosync.errors import id_param
 from faynosync.http import openapi as doc
-from faynosync.http.inputs import Form, data_field, id_param, open_form, query_value, query_values
+from faynosync.http.inputs import Form, data_field, open_form, query_value, query_values
 from faynosync.http.responses import GoJSONResponse, go_redirect
 from faynosync.notify.slack import SlackNotifier
 from faynosync.versions import download, search, service
-from faynosync.versions.schemas import VERSION_ITEM, VersionData
+from faynosync.versions.openapi import VERSION_ITEM
+from faynosync.versions.schemas import VersionData
 
 router = APIRouter(tags=["versions"], default_response_class=GoJSONResponse)
 

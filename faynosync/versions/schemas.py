@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from faynosync.core.gojson import GoStruct
 from faynosync.core.gotime import format_utc
-from faynosync.http import openapi as doc
 from faynosync.store.models import Version
 
 
@@ -27,36 +26,6 @@ class VersionData:
     updater: str = ""
     signature: str = ""
     artifacts_to_delete: list[str] | None = None
-
-
-# A version_item, as the API shows it.
-VERSION_ITEM = doc.obj(
-    {
-        "ID": doc.ID,
-        "AppName": doc.STRING,
-        "Version": doc.STRING,
-        "Channel": doc.STRING,
-        "Published": doc.BOOLEAN,
-        "Critical": doc.BOOLEAN,
-        "Intermediate": doc.BOOLEAN,
-        "Artifacts": {
-            "type": "array",
-            "items": doc.obj(
-                {
-                    "link": doc.STRING,
-                    "platform": doc.STRING,
-                    "arch": doc.STRING,
-                    "package": doc.STRING,
-                }
-            ),
-        },
-        "Changelog": {
-            "type": "array",
-            "items": doc.obj({"Version": doc.STRING, "Changes": doc.STRING, "Date": doc.STRING}),
-        },
-        "Updated_at": doc.TIME,
-    }
-)
 
 
 def version_item(version: Version, app_name: str, names: dict[str, str]) -> GoStruct:

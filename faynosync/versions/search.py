@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from faynosync.auth.permissions import Resource, allowed_ids
-from faynosync.auth.service import Principal
+from faynosync.access.permissions import Resource, allowed_ids
+from faynosync.access.principal import Principal
 from faynosync.catalog.kinds import APP, ARCH, CHANNEL, PLATFORM
-from faynosync.catalog.service import name_of
+from faynosync.catalog.references import name_of
 from faynosync.core import gostrconv
 from faynosync.core.gojson import GoStruct
 from faynosync.errors import APIError

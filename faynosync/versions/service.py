@@ -8,33 +8,39 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date
 
 from faynosync import objects
-from faynosync.auth.permissions import Resource
-from faynosync.auth.service import Principal
-from faynosync.catalog.kinds import APP, ARCH, CHANNEL, PLATFORM, KindRules
+from faynosync.access.permissions import Resource
+from faynosync.access.principal import Principal
+from faynosync.catalog.kinds import APP, ARCH, CHANNEL, PLATFORM
+from faynosync.catalog.references import (
+    check_name_syntax,
+    find_required_by_name,
+    id_or_zero,
+    require_name_syntax,
+)
 from faynosync.config import Settings
 from faynosync.core import gostrconv, gotime, names
-from faynosync.core.ids import ZERO_ID, new_id
+from faynosync.core.ids import new_id
 from faynosync.core.versioning import normalise
-from faynosync.errors import APIError
-from faynosync.http.inputs import FormFile, id_param
+from faynosync.errors import APIError, id_param
 from faynosync.objects import Stored
 from faynosync.storage import InvalidKey, ObjectStorage, StorageError, StorageFull
 from faynosync.storage.keys import (
     check_new_key,
     content_type_for,
+    extension,
     object_key,
     private_link,
 )
+from faynosync.storage.staging import StagedFile
 from faynosync.store import DuplicateKey, Store
 from faynosync.store.models import Artifact, ChangelogEntry, Meta, Version
 from faynosync.updaters import uploads
-from faynosync.versions.layout import artifact_key, extension
+from faynosync.versions.layout import artifact_key
 from faynosync.versions.schemas import VersionData
 
 log = logging.getLogger(__name__)
@@ -78,45 +84,6 @@ class Target:
         return id_or_zero(self.arch)
 
 
-def id_or_zero(meta: Meta | None) -> str:
-    """The id a version or artifact stores for a channel, platform or arch: zero for none."""
-    return meta.id if meta else ZERO_ID
-
-
-def check_syntax(pattern: re.Pattern[str], value: str, what: str) -> None:
-    if not names.matches(pattern, value):
-        raise APIError(400, f"invalid {what} parameter")
-
-
-def check_names(*, app_name: str, version: str, channel: str, platform: str, arch: str) -> None:
-    """The syntax of the names an upload or an update check carries, in the original's order."""
-    check_syntax(names.APP_NAME, app_name, "app_name")
-    check_syntax(names.VERSION, version, "version")
-    check_syntax(names.CHANNEL, channel, "channel")
-    check_syntax(names.PLATFORM, platform, "platform")
-    check_syntax(names.ARCH, arch, "arch")
-
-
-async def named_for_upload(store: Store, rules: KindRules, name: str, owner: str) -> Meta | None:
-    """A channel, platform or arch an upload names; required once the owner has any.
-
-    The original checks these across all tenants; here they are the owner's only.
-    """
-    plural = rules.resource.value
-    if not name:
-        if await store.meta.list(rules.kind, owner, limit=1):
-            raise APIError(400, f"you have a created {plural}, setting {rules.label} is required")
-        return None
-    meta = await store.meta.get_by_name(rules.kind, name, owner)
-    if meta is None:
-        raise _wrong_name(rules)
-    return meta
-
-
-def _wrong_name(rules: KindRules) -> APIError:
-    return APIError(400, f"wrong name of {rules.label}. {rules.label.capitalize()} does not exist")
-
-
 def check_access(principal: Principal, resource: Resource, meta_id: str) -> None:
     """A team user acts only on what its allowed lists hold."""
     if not principal.may_use(resource, meta_id):
@@ -140,8 +107,8 @@ def plan(
     owner: str,
     version: str,
     private: bool,
-    files: list[FormFile],
-) -> list[tuple[Stored, FormFile]]:
+    files: list[StagedFile],
+) -> list[tuple[Stored, StagedFile]]:
     """Where each uploaded file goes (spec 5.2) and the link stored for it (5.3)."""
     planned = []
     for upload in files:
@@ -165,7 +132,7 @@ def plan(
 
 
 def new_artifacts(
-    planned: list[tuple[Stored, FormFile]], target: Target, signature: str
+    planned: list[tuple[Stored, StagedFile]], target: Target, signature: str
 ) -> list[Artifact]:
     """The artifact each planned file becomes, for the target's platform and arch."""
     return [
@@ -181,7 +148,7 @@ def new_artifacts(
 
 
 async def store_files(
-    storage: ObjectStorage, planned: list[tuple[Stored, FormFile]], written: list[Stored]
+    storage: ObjectStorage, planned: list[tuple[Stored, StagedFile]], written: list[Stored]
 ) -> None:
     """Write every planned file, adding each to ``written`` (what to undo on a failure)."""
     for target, upload in planned:
@@ -229,22 +196,22 @@ async def upload(
     settings: Settings,
     principal: Principal,
     data: VersionData,
-    files: list[FormFile],
+    files: list[StagedFile],
     multipart: bool,
 ) -> str:
     """``POST /upload``: a new version, or artifacts added to an existing one. Returns its id."""
     owner = principal.owner
     version = normalise(data.version)
-    check_names(
+    check_name_syntax(
         app_name=data.app_name,
         version=version,
         channel=data.channel,
         platform=data.platform,
         arch=data.arch,
     )
-    channel = await named_for_upload(store, CHANNEL, data.channel, owner)
-    platform = await named_for_upload(store, PLATFORM, data.platform, owner)
-    arch = await named_for_upload(store, ARCH, data.arch, owner)
+    channel = await find_required_by_name(store, CHANNEL, data.channel, owner)
+    platform = await find_required_by_name(store, PLATFORM, data.platform, owner)
+    arch = await find_required_by_name(store, ARCH, data.arch, owner)
     if not multipart:
         raise APIError(400, "multipart form data is required")
     if data.updater:
@@ -371,10 +338,10 @@ def _today() -> str:
 
 async def check_file_target(store: Store, data: VersionData, owner: str) -> None:
     """With files, platform and arch are checked as an upload checks them."""
-    check_syntax(names.PLATFORM, data.platform, "platform")
-    await named_for_upload(store, PLATFORM, data.platform, owner)
-    check_syntax(names.ARCH, data.arch, "arch")
-    await named_for_upload(store, ARCH, data.arch, owner)
+    require_name_syntax(names.PLATFORM, data.platform, "platform")
+    await find_required_by_name(store, PLATFORM, data.platform, owner)
+    require_name_syntax(names.ARCH, data.arch, "arch")
+    await find_required_by_name(store, ARCH, data.arch, owner)
 
 
 async def _edit_target(store: Store, principal: Principal, data: VersionData) -> Target:
@@ -406,7 +373,7 @@ async def update_version(
     settings: Settings,
     principal: Principal,
     data: VersionData,
-    files: list[FormFile],
+    files: list[StagedFile],
     multipart: bool,
 ) -> None:
     """``POST /apps/update``: flags (an omitted flag is false), changelog, more artifacts."""

@@ -4,7 +4,8 @@ import contextlib
 
 import pytest
 
-from faynosync.checks.cache import LONGEST_KEY, CachedResponse, InvalidateOnWrite, ResponseCache
+from faynosync.checks.cache import LONGEST_KEY, CachedResponse, ResponseCache
+from faynosync.http.invalidation import InvalidateOnWrite
 
 ANSWER = CachedResponse(200, b"{}", (("content-type", "application/json"),))
 

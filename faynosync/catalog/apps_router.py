@@ -7,17 +7,18 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from faynosync.apps import service
-from faynosync.auth.permissions import Permission, Resource
-from faynosync.auth.service import Principal
+from faynosync.access.permissions import Permission, Resource
+from faynosync.access.principal import Principal
+from faynosync.catalog import apps as service
 from faynosync.catalog import service as catalog
 from faynosync.catalog.kinds import APP
-from faynosync.catalog.schemas import created, deleted, list_body, listed, updated
+from faynosync.catalog.openapi import created, deleted, listed, updated
+from faynosync.catalog.schemas import list_body
 from faynosync.core import gojson
 from faynosync.deps import StagingDep, StorageDep, StoreDep, Viewer, require
-from faynosync.errors import APIError
+from faynosync.errors import APIError, id_param
 from faynosync.http import openapi as doc
-from faynosync.http.inputs import data_field, id_param, open_form, query_value
+from faynosync.http.inputs import data_field, open_form, query_value
 from faynosync.http.responses import GoJSONResponse
 
 router = APIRouter(tags=["apps"], default_response_class=GoJSONResponse)

@@ -12,19 +12,18 @@ import logging
 from collections.abc import AsyncIterator
 
 from faynosync import objects
-from faynosync.auth.service import Principal
+from faynosync.access.principal import Principal
 from faynosync.catalog import service as catalog
 from faynosync.catalog.kinds import APP
 from faynosync.core import gotime
 from faynosync.core.ids import new_id
 from faynosync.errors import APIError
-from faynosync.http.inputs import FormFile
 from faynosync.objects import Stored
 from faynosync.storage import InvalidKey, ObjectStorage, StorageError, StorageFull
-from faynosync.storage.keys import check_key, check_new_key, content_type_for
+from faynosync.storage.keys import check_key, check_new_key, content_type_for, extension
+from faynosync.storage.staging import StagedFile
 from faynosync.store import Store
 from faynosync.store.models import Meta
-from faynosync.versions.layout import extension
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +36,7 @@ def logo_key(app_name: str, username: str, filename: str) -> str:
 
 
 def _planned_logo(
-    storage: ObjectStorage, principal: Principal, app_name: str, logo: FormFile
+    storage: ObjectStorage, principal: Principal, app_name: str, logo: StagedFile
 ) -> Stored:
     key = logo_key(app_name, principal.username, logo.filename)
     try:
@@ -53,7 +52,7 @@ def _planned_logo(
 
 @contextlib.asynccontextmanager
 async def _logo_written(
-    store: Store, storage: ObjectStorage, planned: Stored | None, logo: FormFile | None, own: str
+    store: Store, storage: ObjectStorage, planned: Stored | None, logo: StagedFile | None, own: str
 ) -> AsyncIterator[None]:
     """Write the logo for the block (its key claimed, no other document's object replaced);
     if the block fails, the logo goes again unless a document holds it."""
@@ -94,7 +93,7 @@ async def create_app(
     name: str,
     description: str,
     private: bool,
-    logo: FormFile | None,
+    logo: StagedFile | None,
 ) -> str:
     if await store.meta.get_by_name(APP.kind, name, principal.owner) is not None:
         raise APIError(500, APP.duplicate)
@@ -121,7 +120,7 @@ async def update_app(
     app_id: str,
     name: str,
     description: str,
-    logo: FormFile | None,
+    logo: StagedFile | None,
 ) -> None:
     """Rename; description and logo change only when given (they cannot be cleared)."""
     meta = await catalog.editable(store=store, principal=principal, rules=APP, meta_id=app_id)
