@@ -90,11 +90,15 @@ async def create_app(
     store: Store,
     storage: ObjectStorage,
     principal: Principal,
-    name: str,
-    description: str,
-    private: bool,
+    data: dict[str, str],
     logo: StagedFile | None,
 ) -> str:
+    """``/app/create``: the form's ``data`` string map (``app`` required; ``private`` only for
+    ``"true"``) and an optional logo."""
+    name, description = data.get("app", ""), data.get("description", "")
+    if not name:
+        raise APIError(400, "app is required")
+    private = data.get("private") == "true"
     if await store.meta.get_by_name(APP.kind, name, principal.owner) is not None:
         raise APIError(500, APP.duplicate)
     planned = _planned_logo(storage, principal, name, logo) if logo else None
@@ -117,12 +121,17 @@ async def update_app(
     store: Store,
     storage: ObjectStorage,
     principal: Principal,
-    app_id: str,
-    name: str,
-    description: str,
+    data: dict[str, str],
     logo: StagedFile | None,
 ) -> None:
-    """Rename; description and logo change only when given (they cannot be cleared)."""
+    """``/app/update``: rename (``id`` and ``app`` required); the description and the logo
+    change only when given (they cannot be cleared)."""
+    raw_id, name, description = data.get("id", ""), data.get("app", ""), data.get("description", "")
+    if not raw_id:
+        raise APIError(400, "id is required")
+    if not name:
+        raise APIError(400, "app is required")
+    app_id = catalog.parse_update_id(raw_id)
     meta = await catalog.editable(store=store, principal=principal, rules=APP, meta_id=app_id)
     old_logo = meta.logo
     planned = _planned_logo(storage, principal, name, logo) if logo else None

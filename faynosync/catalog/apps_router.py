@@ -16,7 +16,7 @@ from faynosync.catalog.openapi import created, deleted, listed, updated
 from faynosync.catalog.schemas import list_body
 from faynosync.core import gojson
 from faynosync.deps import StagingDep, StorageDep, StoreDep, Viewer, require
-from faynosync.errors import APIError, id_param
+from faynosync.errors import id_param
 from faynosync.http import openapi as doc
 from faynosync.http.inputs import data_field, open_form, query_value
 from faynosync.http.responses import GoJSONResponse
@@ -77,18 +77,12 @@ async def create_app(
     principal: CanCreate,
 ) -> Response:
     async with open_form(request, staging) as form:
-        data = data_field(form, gojson.string_map)
-        name = data.get("app", "")
-        if not name:
-            raise APIError(400, "app is required")
         logos = form.file_list("file")
         app_id = await service.create_app(
             store=store,
             storage=storage,
             principal=principal,
-            name=name,
-            description=data.get("description", ""),
-            private=data.get("private") == "true",
+            data=data_field(form, gojson.string_map),
             logo=logos[0] if logos else None,
         )
     return GoJSONResponse({APP.created_key: app_id})
@@ -129,20 +123,12 @@ async def update_app(
     principal: CanEdit,
 ) -> Response:
     async with open_form(request, staging) as form:
-        data = data_field(form, gojson.string_map)
-        raw_id, name = data.get("id", ""), data.get("app", "")
-        if not raw_id:
-            raise APIError(400, "id is required")
-        if not name:
-            raise APIError(400, "app is required")
         logos = form.file_list("file")
         await service.update_app(
             store=store,
             storage=storage,
             principal=principal,
-            app_id=catalog.parse_update_id(raw_id),
-            name=name,
-            description=data.get("description", ""),
+            data=data_field(form, gojson.string_map),
             logo=logos[0] if logos else None,
         )
     return GoJSONResponse({APP.updated_key: True})

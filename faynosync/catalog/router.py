@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from faynosync.access.permissions import Permission, Resource
 from faynosync.access.principal import Principal
-from faynosync.catalog import platform_updaters, service
+from faynosync.catalog import service
 from faynosync.catalog.kinds import ARCH, CHANNEL, PLATFORM, KindRules
 from faynosync.catalog.openapi import UPDATER_ERRORS, created, deleted, listed, updated
 from faynosync.catalog.schemas import (
@@ -72,16 +72,6 @@ async def _delete(
     return GoJSONResponse({rules.deleted_key: 1})
 
 
-async def _rename(
-    store: StoreDep, principal: Principal, rules: KindRules, raw_id: str, name: str
-) -> Response:
-    meta_id = service.parse_update_id(raw_id)
-    meta = await service.editable(store=store, principal=principal, rules=rules, meta_id=meta_id)
-    meta.name = name
-    await service.save(store=store, meta=meta)
-    return GoJSONResponse({rules.updated_key: True})
-
-
 # --- channels ---------------------------------------------------------------------------------
 
 
@@ -95,7 +85,6 @@ async def create_channel(
     request: Request, store: StoreDep, principal: CanCreateChannel
 ) -> Response:
     body = await bind_json(request, ChannelCreate, error=INVALID_BODY)
-    service.check_name(CHANNEL, body.channel)
     meta_id = await service.create(
         store=store, principal=principal, rules=CHANNEL, name=body.channel
     )
@@ -132,8 +121,10 @@ async def delete_channel(
 )
 async def update_channel(request: Request, store: StoreDep, principal: CanEditChannel) -> Response:
     body = await bind_json(request, ChannelUpdate, error=INVALID_BODY)
-    service.check_name(CHANNEL, body.channel)
-    return await _rename(store, principal, CHANNEL, body.id, body.channel)
+    await service.update(
+        store=store, principal=principal, rules=CHANNEL, raw_id=body.id, name=body.channel
+    )
+    return GoJSONResponse({CHANNEL.updated_key: True})
 
 
 # --- platforms --------------------------------------------------------------------------------
@@ -149,10 +140,12 @@ async def create_platform(
     request: Request, store: StoreDep, principal: CanCreatePlatform
 ) -> Response:
     body = await bind_json(request, PlatformCreate, error=INVALID_BODY)
-    service.check_name(PLATFORM, body.platform)
-    updaters = platform_updaters.for_new_platform(body.updaters)
     meta_id = await service.create(
-        store=store, principal=principal, rules=PLATFORM, name=body.platform, updaters=updaters
+        store=store,
+        principal=principal,
+        rules=PLATFORM,
+        name=body.platform,
+        updaters=body.updaters,
     )
     return GoJSONResponse({PLATFORM.created_key: meta_id})
 
@@ -189,12 +182,14 @@ async def update_platform(
     request: Request, store: StoreDep, principal: CanEditPlatform
 ) -> Response:
     body = await bind_json(request, PlatformUpdate, error=INVALID_BODY)
-    service.check_name(PLATFORM, body.platform)
-    updaters = platform_updaters.validate(body.updaters or [])
-    meta_id = service.parse_update_id(body.id)
-    meta = await service.editable(store=store, principal=principal, rules=PLATFORM, meta_id=meta_id)
-    meta.name, meta.updaters = body.platform, updaters
-    await service.save(store=store, meta=meta)
+    await service.update(
+        store=store,
+        principal=principal,
+        rules=PLATFORM,
+        raw_id=body.id,
+        name=body.platform,
+        updaters=body.updaters,
+    )
     return GoJSONResponse({PLATFORM.updated_key: True})
 
 
@@ -209,7 +204,6 @@ async def update_platform(
 )
 async def create_arch(request: Request, store: StoreDep, principal: CanCreateArch) -> Response:
     body = await bind_json(request, ArchCreate, error=INVALID_BODY)
-    service.check_name(ARCH, body.arch)
     meta_id = await service.create(store=store, principal=principal, rules=ARCH, name=body.arch)
     return GoJSONResponse({ARCH.created_key: meta_id})
 
@@ -242,5 +236,7 @@ async def delete_arch(request: Request, store: StoreDep, principal: CanDeleteArc
 )
 async def update_arch(request: Request, store: StoreDep, principal: CanEditArch) -> Response:
     body = await bind_json(request, ArchUpdate, error=INVALID_BODY)
-    service.check_name(ARCH, body.arch)
-    return await _rename(store, principal, ARCH, body.id, body.arch)
+    await service.update(
+        store=store, principal=principal, rules=ARCH, raw_id=body.id, name=body.arch
+    )
+    return GoJSONResponse({ARCH.updated_key: True})

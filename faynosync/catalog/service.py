@@ -10,18 +10,20 @@ import logging
 
 from faynosync.access.permissions import allowed_ids
 from faynosync.access.principal import Principal
+from faynosync.catalog import platform_updaters
 from faynosync.catalog.kinds import KindRules
 from faynosync.core import gotime
 from faynosync.core.ids import InvalidId, new_id, parse_id
 from faynosync.core.names import matches
 from faynosync.errors import APIError
 from faynosync.store import DuplicateKey, Store
-from faynosync.store.models import Meta, Updater
+from faynosync.store.models import Kind, Meta, Updater
 
 log = logging.getLogger(__name__)
 
 
-def check_name(rules: KindRules, name: str) -> None:
+def check_new_name(rules: KindRules, name: str) -> None:
+    """The name a create or a rename gives follows the kind's pattern (apps have none)."""
     if rules.name_pattern is not None and not matches(rules.name_pattern, name):
         raise APIError(400, rules.invalid_name)
 
@@ -61,7 +63,13 @@ async def create(
     name: str,
     updaters: list[Updater] | None = None,
 ) -> str:
-    """A new channel, platform or arch of the caller's tenant; returns its id."""
+    """A new channel, platform or arch of the caller's tenant; returns its id.
+
+    A platform's updaters are checked (a manual default when none are given).
+    """
+    check_new_name(rules, name)
+    if rules.kind is Kind.PLATFORM:
+        updaters = platform_updaters.for_new_platform(updaters)
     meta = Meta(
         id=new_id(),
         kind=rules.kind,
@@ -71,6 +79,28 @@ async def create(
         updaters=updaters,
     )
     return await insert(store=store, principal=principal, rules=rules, meta=meta)
+
+
+async def update(
+    *,
+    store: Store,
+    principal: Principal,
+    rules: KindRules,
+    raw_id: str,
+    name: str,
+    updaters: list[Updater] | None = None,
+) -> None:
+    """Rename a channel, platform or arch; a platform's updaters are replaced (and checked)."""
+    check_new_name(rules, name)
+    if rules.kind is Kind.PLATFORM:
+        updaters = platform_updaters.validate(updaters or [])
+    meta = await editable(
+        store=store, principal=principal, rules=rules, meta_id=parse_update_id(raw_id)
+    )
+    meta.name = name
+    if rules.kind is Kind.PLATFORM:
+        meta.updaters = updaters
+    await save(store=store, meta=meta)
 
 
 async def editable(*, store: Store, principal: Principal, rules: KindRules, meta_id: str) -> Meta:

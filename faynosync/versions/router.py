@@ -87,11 +87,8 @@ LINK_400 = "A stored link that cannot be turned back into an object key (the ver
 
 
 def version_data(form: Form) -> VersionData:
-    """The ``data`` field; the ``intermediate`` field, when given, overrides its flag."""
-    data = data_field(form, lambda value: gojson.bind(value, VersionData))
-    if form.value("intermediate"):
-        data.intermediate = form.value("intermediate") == "true"
-    return data
+    """The ``data`` field, bound with Go's rules."""
+    return data_field(form, lambda value: gojson.bind(value, VersionData))
 
 
 def slack(request: Request) -> SlackNotifier | None:
@@ -126,6 +123,7 @@ async def upload(
             settings=settings,
             principal=principal,
             data=version_data(form),
+            intermediate=form.value("intermediate"),
             files=form.file_list("file"),
             multipart=form.multipart,
         )
@@ -160,6 +158,7 @@ async def update_version(
             settings=settings,
             principal=principal,
             data=version_data(form),
+            intermediate=form.value("intermediate"),
             files=form.file_list("file"),
             multipart=form.multipart,
         )
@@ -271,11 +270,13 @@ async def delete_artifacts(
     principal: CanDelete,
 ) -> Response:
     async with open_form(request, staging) as form:
-        data = version_data(form)
-        if form.file_list("file"):
-            await service.check_file_target(store, data, principal.owner)
         done = await service.delete_artifacts(
-            store=store, storage=storage, settings=settings, principal=principal, data=data
+            store=store,
+            storage=storage,
+            settings=settings,
+            principal=principal,
+            data=version_data(form),
+            with_files=bool(form.file_list("file")),
         )
     return GoJSONResponse({"deleteSpecificArtifactResult": done})
 

@@ -196,10 +196,15 @@ async def upload(
     settings: Settings,
     principal: Principal,
     data: VersionData,
+    intermediate: str,
     files: list[StagedFile],
     multipart: bool,
 ) -> str:
-    """``POST /upload``: a new version, or artifacts added to an existing one. Returns its id."""
+    """``POST /upload``: a new version, or artifacts added to an existing one. Returns its id.
+
+    ``intermediate`` is the form field of that name: when given it overrides the flag.
+    """
+    _override_intermediate(data, intermediate)
     owner = principal.owner
     version = normalise(data.version)
     check_name_syntax(
@@ -252,6 +257,11 @@ async def upload(
         )
         await _refuse_if_gone(store, target, version_id, created, [a.link for a in artifacts])
     return version_id
+
+
+def _override_intermediate(data: VersionData, field: str) -> None:
+    if field:
+        data.intermediate = field == "true"
 
 
 def _refuse_duplicates(existing: list[Artifact], new: list[Artifact]) -> None:
@@ -373,10 +383,13 @@ async def update_version(
     settings: Settings,
     principal: Principal,
     data: VersionData,
+    intermediate: str,
     files: list[StagedFile],
     multipart: bool,
 ) -> None:
-    """``POST /apps/update``: flags (an omitted flag is false), changelog, more artifacts."""
+    """``POST /apps/update``: flags (an omitted flag is false), changelog, more artifacts;
+    ``intermediate`` as in :func:`upload`."""
+    _override_intermediate(data, intermediate)
     if files:
         await check_file_target(store, data, principal.owner)
     version_id = id_param(data.id)
@@ -498,11 +511,15 @@ async def delete_artifacts(
     settings: Settings,
     principal: Principal,
     data: VersionData,
+    with_files: bool,
 ) -> bool:
     """``POST /artifact/delete``: remove artifacts by index, one after the other.
 
-    False (nothing changed) when an index is not a number or out of range at its turn.
+    False (nothing changed) when an index is not a number or out of range at its turn. With
+    file parts (which are not used), platform and arch are checked as for an upload first.
     """
+    if with_files:
+        await check_file_target(store, data, principal.owner)
     version_id = id_param(data.id)
     app = await store.meta.get_by_name(APP.kind, data.app_name, principal.owner)
     if app is None:
