@@ -28,6 +28,7 @@ from faynosync.http.middleware import GinFront
 from faynosync.local_files import router as local_files_router
 from faynosync.notify.slack import SlackNotifier
 from faynosync.storage import ObjectStorage, open_storage
+from faynosync.storage.links import Links
 from faynosync.storage.staging import remove_stale_staged, staging_dir
 from faynosync.store import Store, open_store
 from faynosync.system import router as system_router
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.jwt_secret = secret
             app.state.store = store
             app.state.storage = storage
+            app.state.links = Links(settings.API_URL, storage)
             app.state.telemetry = None
             if settings.ENABLE_TELEMETRY:
                 collector = TelemetryCollector(

@@ -16,6 +16,7 @@ from faynosync.config import Settings
 from faynosync.core.security import TokenError, username_from_header
 from faynosync.errors import APIError
 from faynosync.storage import ObjectStorage
+from faynosync.storage.links import Links
 from faynosync.store import Store
 
 
@@ -34,6 +35,11 @@ def get_storage(request: Request) -> ObjectStorage:
     return storage
 
 
+def get_links(request: Request) -> Links:
+    links: Links = request.app.state.links
+    return links
+
+
 def get_secret(request: Request) -> str:
     secret: str = request.app.state.jwt_secret
     return secret
@@ -49,6 +55,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 StagingDep = Annotated[Path, Depends(get_staging)]
 StoreDep = Annotated[Store, Depends(get_store)]
 StorageDep = Annotated[ObjectStorage, Depends(get_storage)]
+LinksDep = Annotated[Links, Depends(get_links)]
 SecretDep = Annotated[str, Depends(get_secret)]
 
 

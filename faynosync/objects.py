@@ -29,7 +29,7 @@ RENEW_EVERY = 20.0
 
 
 @dataclass(frozen=True)
-class Stored:
+class ObjectRef:
     """An object: its key, the link a document stores for it, and its bucket."""
 
     key: str
@@ -102,7 +102,7 @@ async def _holders(store: Store, links: list[str]) -> list[tuple[str, str]]:
 
 
 async def refuse_taken(
-    store: Store, objects: Collection[Stored], *, own: str | None = None
+    store: Store, objects: Collection[ObjectRef], *, own: str | None = None
 ) -> None:
     """Raise :class:`KeyTaken` when a document other than ``own`` (a version or an app id)
     holds one of these links: writing the object would change that document's bytes."""
@@ -114,7 +114,7 @@ async def refuse_taken(
             raise KeyTaken(by_link[link])
 
 
-async def _held(store: Store, objects: Collection[Stored]) -> set[str] | None:
+async def _held(store: Store, objects: Collection[ObjectRef]) -> set[str] | None:
     """The links of these objects that a document holds; None if the store cannot tell."""
     try:
         return {link for _, link in await _holders(store, [o.link for o in objects])}
@@ -124,7 +124,7 @@ async def _held(store: Store, objects: Collection[Stored]) -> set[str] | None:
 
 
 async def undo(
-    store: Store, storage: ObjectStorage, written: Collection[Stored], keep: Collection[str] = ()
+    store: Store, storage: ObjectStorage, written: Collection[ObjectRef], keep: Collection[str] = ()
 ) -> None:
     """After a failed request: remove what it wrote, but objects whose link a document holds
     or ``keep`` names (the key was written in place of an object in use)."""
@@ -138,7 +138,7 @@ async def undo(
             await delete_quietly(storage, obj.key, private=obj.private)
 
 
-async def remove(store: Store, storage: ObjectStorage, objects: Iterable[Stored]) -> None:
+async def remove(store: Store, storage: ObjectStorage, objects: Iterable[ObjectRef]) -> None:
     """Remove objects a document gave up: each under a claim, and only if no document holds
     its link any more. A key another request is writing right now is left to that request."""
     holder = secrets.token_hex(12)

@@ -18,7 +18,7 @@ from faynosync.catalog.kinds import APP
 from faynosync.core import gotime
 from faynosync.core.ids import new_id
 from faynosync.errors import APIError
-from faynosync.objects import Stored
+from faynosync.objects import ObjectRef
 from faynosync.storage import InvalidKey, ObjectStorage, StorageError, StorageFull
 from faynosync.storage.keys import check_key, check_new_key, content_type_for, extension
 from faynosync.storage.staging import StagedFile
@@ -37,7 +37,7 @@ def logo_key(app_name: str, username: str, filename: str) -> str:
 
 def _planned_logo(
     storage: ObjectStorage, principal: Principal, app_name: str, logo: StagedFile
-) -> Stored:
+) -> ObjectRef:
     key = logo_key(app_name, principal.username, logo.filename)
     try:
         check_key(key)
@@ -47,12 +47,16 @@ def _planned_logo(
         check_new_key(key)
     except InvalidKey as exc:
         raise APIError(400, str(exc)) from None
-    return Stored(key=key, link=storage.public_link(key), private=False)
+    return ObjectRef(key=key, link=storage.public_link(key), private=False)
 
 
 @contextlib.asynccontextmanager
 async def _logo_written(
-    store: Store, storage: ObjectStorage, planned: Stored | None, logo: StagedFile | None, own: str
+    store: Store,
+    storage: ObjectStorage,
+    planned: ObjectRef | None,
+    logo: StagedFile | None,
+    own: str,
 ) -> AsyncIterator[None]:
     """Write the logo for the block (its key claimed, no other document's object replaced);
     if the block fails, the logo goes again unless a document holds it."""
@@ -158,4 +162,4 @@ async def delete_app(
 async def _give_up_logo(store: Store, storage: ObjectStorage, link: str) -> None:
     key = storage.public_key(link)
     if key:
-        await objects.remove(store, storage, [Stored(key=key, link=link, private=False)])
+        await objects.remove(store, storage, [ObjectRef(key=key, link=link, private=False)])

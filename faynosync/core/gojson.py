@@ -164,10 +164,6 @@ def plain(value: Any) -> Any:
     return value
 
 
-def is_object(value: Any) -> bool:
-    return isinstance(value, _Object)
-
-
 def string_map(value: Any) -> dict[str, str]:
     """Bind to Go's ``map[string]string``: keys case-sensitive, every value a string.
 
@@ -193,12 +189,6 @@ def string_map(value: Any) -> dict[str, str]:
 def required(**kwargs: Any) -> Any:
     """A dataclass field carrying Gin's ``binding:"required"`` rule."""
     metadata = {"required": True, **kwargs.pop("metadata", {})}
-    return dataclasses.field(metadata=metadata, **kwargs)
-
-
-def json_name(name: str, *, is_required: bool = False, **kwargs: Any) -> Any:
-    """A dataclass field whose JSON key differs from its Python name."""
-    metadata = {"json": name, "required": is_required}
     return dataclasses.field(metadata=metadata, **kwargs)
 
 
@@ -286,7 +276,7 @@ def _bind_struct(value: Any, cls: type[Any]) -> Any:
         raise DecodeError(f"cannot unmarshal into {cls.__name__}")
     hints = typing.get_type_hints(cls)
     fields = dataclasses.fields(cls)
-    exact = {f.metadata.get("json", f.name): f for f in fields}
+    exact = {f.name: f for f in fields}
     folded = {_fold(name): f for name, f in exact.items()}
     values: dict[str, Any] = {}
     error: DecodeError | None = None

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from faynosync.access.permissions import Resource
 from faynosync.access.principal import Principal
-from faynosync.config import Settings
 from faynosync.errors import APIError
 from faynosync.storage import InvalidKey, ObjectStorage, StorageError
-from faynosync.storage.keys import check_key, private_link
+from faynosync.storage.keys import check_key
+from faynosync.storage.links import Links
 from faynosync.store import Store
 
 FAILED = "Failed to generate pre-signed URL"
@@ -17,7 +17,7 @@ async def presigned_url(
     *,
     store: Store,
     storage: ObjectStorage,
-    settings: Settings,
+    links: Links,
     key: str,
     principal: Principal | None,
 ) -> str:
@@ -31,7 +31,7 @@ async def presigned_url(
     except InvalidKey:
         raise APIError(400, FAILED) from None
     if principal is not None:
-        version = await store.versions.with_private_link(private_link(settings.API_URL, key))
+        version = await store.versions.with_private_link(links.private(key))
         if version is None or version.owner != principal.owner:
             raise APIError(404, "artifact not found")
         if not principal.may_use(Resource.APPS, version.app_id):

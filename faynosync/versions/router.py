@@ -12,6 +12,7 @@ from faynosync.access.permissions import Permission, Resource
 from faynosync.access.principal import Principal
 from faynosync.core import gojson
 from faynosync.deps import (
+    LinksDep,
     SettingsDep,
     StagingDep,
     StorageDep,
@@ -111,7 +112,7 @@ async def upload(
     request: Request,
     store: StoreDep,
     storage: StorageDep,
-    settings: SettingsDep,
+    links: LinksDep,
     staging: StagingDep,
     principal: CanUpload,
     notifier: Annotated[SlackNotifier | None, Depends(slack)],
@@ -120,7 +121,7 @@ async def upload(
         version_id = await service.upload(
             store=store,
             storage=storage,
-            settings=settings,
+            links=links,
             principal=principal,
             data=version_data(form),
             intermediate=form.value("intermediate"),
@@ -147,7 +148,7 @@ async def update_version(
     request: Request,
     store: StoreDep,
     storage: StorageDep,
-    settings: SettingsDep,
+    links: LinksDep,
     staging: StagingDep,
     principal: CanEdit,
 ) -> Response:
@@ -155,7 +156,7 @@ async def update_version(
         await service.update_version(
             store=store,
             storage=storage,
-            settings=settings,
+            links=links,
             principal=principal,
             data=version_data(form),
             intermediate=form.value("intermediate"),
@@ -187,12 +188,12 @@ async def delete_version(
     request: Request,
     store: StoreDep,
     storage: StorageDep,
-    settings: SettingsDep,
+    links: LinksDep,
     principal: CanDelete,
 ) -> Response:
     version_id = id_param(query_value(request, "id"))
     await service.delete_version(
-        store=store, storage=storage, settings=settings, principal=principal, version_id=version_id
+        store=store, storage=storage, links=links, principal=principal, version_id=version_id
     )
     return GoJSONResponse({"deleteSpecificAppResult.DeletedCount": 1})
 
@@ -265,7 +266,7 @@ async def delete_artifacts(
     request: Request,
     store: StoreDep,
     storage: StorageDep,
-    settings: SettingsDep,
+    links: LinksDep,
     staging: StagingDep,
     principal: CanDelete,
 ) -> Response:
@@ -273,7 +274,7 @@ async def delete_artifacts(
         done = await service.delete_artifacts(
             store=store,
             storage=storage,
-            settings=settings,
+            links=links,
             principal=principal,
             data=version_data(form),
             with_files=bool(form.file_list("file")),
@@ -328,12 +329,12 @@ guarded_download = APIRouter(tags=["versions"], default_response_class=GoJSONRes
     ),
 )
 async def download_public(
-    request: Request, store: StoreDep, storage: StorageDep, settings: SettingsDep
+    request: Request, store: StoreDep, storage: StorageDep, links: LinksDep, settings: SettingsDep
 ) -> Response:
     url = await download.presigned_url(
         store=store,
         storage=storage,
-        settings=settings,
+        links=links,
         key=query_value(request, "key"),
         principal=None,
     )
@@ -362,13 +363,13 @@ async def download_guarded(
     request: Request,
     store: StoreDep,
     storage: StorageDep,
-    settings: SettingsDep,
+    links: LinksDep,
     principal: CanDownload,
 ) -> Response:
     url = await download.presigned_url(
         store=store,
         storage=storage,
-        settings=settings,
+        links=links,
         key=query_value(request, "key"),
         principal=principal,
     )

@@ -22,20 +22,18 @@ from faynosync.catalog.references import (
     id_or_zero,
     require_name_syntax,
 )
-from faynosync.config import Settings
 from faynosync.core import gostrconv, gotime, names
 from faynosync.core.ids import new_id
 from faynosync.core.versioning import normalise
 from faynosync.errors import APIError, id_param
-from faynosync.objects import Stored
+from faynosync.objects import ObjectRef
 from faynosync.storage import InvalidKey, ObjectStorage, StorageError, StorageFull
 from faynosync.storage.keys import (
     check_new_key,
     content_type_for,
     extension,
-    object_key,
-    private_link,
 )
+from faynosync.storage.links import Links
 from faynosync.storage.staging import StagedFile
 from faynosync.store import DuplicateKey, Store
 from faynosync.store.models import Artifact, ChangelogEntry, Meta, Version
@@ -63,7 +61,7 @@ _ACCESS_WORDS = {
 
 
 @dataclass
-class Target:
+class VersionScope:
     """The app, channel, platform and arch a request names (None where it names none)."""
 
     app: Meta
@@ -90,25 +88,15 @@ def check_access(principal: Principal, resource: Resource, meta_id: str) -> None
         raise APIError(500, f"you don't have access to this {_ACCESS_WORDS[resource]}")
 
 
-def link_for(settings: Settings, storage: ObjectStorage, key: str, *, private: bool) -> str:
-    """The link stored with an artifact: /download for private apps, the bucket's otherwise."""
-    return private_link(settings.API_URL, key) if private else storage.public_link(key)
-
-
-def key_for(settings: Settings, storage: ObjectStorage, link: str, *, private: bool) -> str | None:
-    return object_key(storage, link, private=private)
-
-
-def plan(
-    settings: Settings,
-    storage: ObjectStorage,
+def place_files(
+    links: Links,
     data: VersionData,
     *,
     owner: str,
     version: str,
     private: bool,
     files: list[StagedFile],
-) -> list[tuple[Stored, StagedFile]]:
+) -> list[tuple[ObjectRef, StagedFile]]:
     """Where each uploaded file goes (spec 5.2) and the link stored for it (5.3)."""
     planned = []
     for upload in files:
@@ -126,13 +114,13 @@ def plan(
             check_new_key(key)
         except InvalidKey as exc:
             raise APIError(400, str(exc)) from None
-        link = link_for(settings, storage, key, private=private)
-        planned.append((Stored(key=key, link=link, private=private), upload))
+        link = links.for_key(key, private=private)
+        planned.append((ObjectRef(key=key, link=link, private=private), upload))
     return planned
 
 
 def new_artifacts(
-    planned: list[tuple[Stored, StagedFile]], target: Target, signature: str
+    planned: list[tuple[ObjectRef, StagedFile]], target: VersionScope, signature: str
 ) -> list[Artifact]:
     """The artifact each planned file becomes, for the target's platform and arch."""
     return [
@@ -148,7 +136,7 @@ def new_artifacts(
 
 
 async def store_files(
-    storage: ObjectStorage, planned: list[tuple[Stored, StagedFile]], written: list[Stored]
+    storage: ObjectStorage, planned: list[tuple[ObjectRef, StagedFile]], written: list[ObjectRef]
 ) -> None:
     """Write every planned file, adding each to ``written`` (what to undo on a failure)."""
     for target, upload in planned:
@@ -169,7 +157,7 @@ async def store_files(
 
 @contextlib.asynccontextmanager
 async def writing(
-    store: Store, storage: ObjectStorage, keys: list[str], written: list[Stored]
+    store: Store, storage: ObjectStorage, keys: list[str], written: list[ObjectRef]
 ) -> AsyncIterator[None]:
     """The rules of :mod:`faynosync.objects` for a block that writes files: the keys claimed,
     what was written removed again when the block fails."""
@@ -193,7 +181,7 @@ async def upload(
     *,
     store: Store,
     storage: ObjectStorage,
-    settings: Settings,
+    links: Links,
     principal: Principal,
     data: VersionData,
     intermediate: str,
@@ -227,7 +215,7 @@ async def upload(
     app = await store.meta.get_by_name(APP.kind, data.app_name, owner)
     if app is None:
         raise APIError(500, APP_NOT_FOUND)
-    target = Target(app=app, channel=channel, platform=platform, arch=arch)
+    target = VersionScope(app=app, channel=channel, platform=platform, arch=arch)
     for resource, meta in (
         (Resource.APPS, app),
         (Resource.CHANNELS, channel),
@@ -237,14 +225,14 @@ async def upload(
         if meta is not None:
             check_access(principal, resource, meta.id)
 
-    planned = plan(
-        settings, storage, data, owner=owner, version=version, private=app.private, files=files
+    planned = place_files(
+        links, data, owner=owner, version=version, private=app.private, files=files
     )
     artifacts = new_artifacts(planned, target, data.signature)
     existing = await store.versions.find(app.id, version, owner)
     _refuse_duplicates(existing.artifacts if existing else [], artifacts)
 
-    written: list[Stored] = []
+    written: list[ObjectRef] = []
     async with writing(store, storage, [stored.key for stored, _ in planned], written):
         # Under the claim: an upload that landed meanwhile counts, and no other document may
         # hold these keys (names can meet: app demo-acme of corp, app demo of acme-corp).
@@ -252,7 +240,7 @@ async def upload(
         _refuse_duplicates(existing.artifacts if existing else [], artifacts)
         await objects.refuse_taken(store, [stored for stored, _ in planned])
         await store_files(storage, planned, written)
-        version_id, created = await _record(
+        version_id, created = await _add_to_version(
             store, existing, target, version, data, artifacts, owner
         )
         await _refuse_if_gone(store, target, version_id, created, [a.link for a in artifacts])
@@ -274,10 +262,10 @@ def _refuse_duplicates(existing: list[Artifact], new: list[Artifact]) -> None:
         seen.add(slot)
 
 
-async def _record(
+async def _add_to_version(
     store: Store,
     existing: Version | None,
-    target: Target,
+    target: VersionScope,
     version: str,
     data: VersionData,
     artifacts: list[Artifact],
@@ -315,7 +303,7 @@ async def _record(
 
 
 async def _refuse_if_gone(
-    store: Store, target: Target, version_id: str, created: bool, links: list[str]
+    store: Store, target: VersionScope, version_id: str, created: bool, links: list[str]
 ) -> None:
     """After the write: if the app, channel, platform or arch was deleted meanwhile (its delete
     saw no version yet), take the write back and answer as if it had never existed."""
@@ -354,7 +342,7 @@ async def check_file_target(store: Store, data: VersionData, owner: str) -> None
     await find_required_by_name(store, ARCH, data.arch, owner)
 
 
-async def _edit_target(store: Store, principal: Principal, data: VersionData) -> Target:
+async def _edit_target(store: Store, principal: Principal, data: VersionData) -> VersionScope:
     owner = principal.owner
     app = await store.meta.get_by_name(APP.kind, data.app_name, owner)
     if app is None:
@@ -373,14 +361,16 @@ async def _edit_target(store: Store, principal: Principal, data: VersionData) ->
                 raise APIError(500, f"{field} not found in apps_meta collection")
             check_access(principal, rules.resource, meta.id)
         found[rules.label] = meta
-    return Target(app=app, channel=found["channel"], platform=found["platform"], arch=found["arch"])
+    return VersionScope(
+        app=app, channel=found["channel"], platform=found["platform"], arch=found["arch"]
+    )
 
 
 async def update_version(
     *,
     store: Store,
     storage: ObjectStorage,
-    settings: Settings,
+    links: Links,
     principal: Principal,
     data: VersionData,
     intermediate: str,
@@ -410,9 +400,8 @@ async def update_version(
 
     private = target.app.private
     # As the original, the keys carry the caller's own name, even a team user's.
-    planned = plan(
-        settings,
-        storage,
+    planned = place_files(
+        links,
         data,
         owner=principal.username,
         version=version_name,
@@ -435,7 +424,7 @@ async def update_version(
         _set_changelog(current, version_name, data.changelog)
     current.updated_at = gotime.now()
 
-    written: list[Stored] = []
+    written: list[ObjectRef] = []
     async with writing(store, storage, [stored.key for stored, _ in planned], written):
         # A file sent again replaces this version's own object; another version's never.
         await objects.refuse_taken(store, [stored for stored, _ in planned], own=current.id)
@@ -457,7 +446,7 @@ def _set_changelog(version: Version, name: str, changes: str) -> None:
 
 
 async def _delete_objects(
-    settings: Settings,
+    links: Links,
     storage: ObjectStorage,
     store: Store,
     version: Version,
@@ -469,11 +458,11 @@ async def _delete_objects(
     problem = None
     given_up = []
     for artifact in artifacts:
-        key = key_for(settings, storage, artifact.link, private=private)
+        key = links.key_of(artifact.link, private=private)
         if key is None:
             problem = problem or f"cannot find the object key of {artifact.link}"
             continue
-        given_up.append(Stored(key=key, link=artifact.link, private=private))
+        given_up.append(ObjectRef(key=key, link=artifact.link, private=private))
     await objects.remove(store, storage, given_up)
     return problem
 
@@ -482,7 +471,7 @@ async def delete_version(
     *,
     store: Store,
     storage: ObjectStorage,
-    settings: Settings,
+    links: Links,
     principal: Principal,
     version_id: str,
 ) -> None:
@@ -499,7 +488,7 @@ async def delete_version(
     if not await store.versions.delete(version.id):
         # A concurrent request deleted it first: that one reports the deletion.
         raise refused(f'no app found with ID ObjectID("{version_id}")')
-    problem = await _delete_objects(settings, storage, store, version, version.artifacts)
+    problem = await _delete_objects(links, storage, store, version, version.artifacts)
     if problem:
         raise APIError(400, problem)
 
@@ -508,7 +497,7 @@ async def delete_artifacts(
     *,
     store: Store,
     storage: ObjectStorage,
-    settings: Settings,
+    links: Links,
     principal: Principal,
     data: VersionData,
     with_files: bool,
@@ -541,7 +530,7 @@ async def delete_artifacts(
     version.artifacts = remaining
     version.updated_at = gotime.now()
     await store.versions.save(version)
-    problem = await _delete_objects(settings, storage, store, version, removed)
+    problem = await _delete_objects(links, storage, store, version, removed)
     if problem:
         raise APIError(400, problem)
     return True
