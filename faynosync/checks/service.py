@@ -52,7 +52,43 @@ class CheckResult:
     facts: CheckFacts
 
 
+@dataclass(frozen=True)
+class _Named:
+    """What a check names, resolved in the owner's tenant (steps 2 and 4)."""
+
+    app: Meta
+    channel: Meta | None
+    platform: Meta | None
+    arch: Meta | None
+    updater: str
+
+
 async def check_version(store: Store, request: CheckRequest) -> CheckResult:
+    """``/checkVersion`` and the RELEASES route: what the client is offered, step by step as
+    the original decides it (docs: the update check)."""
+    named = await _resolve(store, request)
+    scope = VersionFilter(
+        owner=request.owner,
+        app_id=named.app.id,
+        published=True,
+        platform_id=id_or_zero(named.platform),
+        arch_id=id_or_zero(named.arch),
+    )
+    latest = await _latest(store, request, named, scope)
+    target, check = await _decide(store, request, named, scope, latest)
+    facts = CheckFacts(
+        found=check.found,
+        platform=named.platform.name if named.platform else "",
+        arch=named.arch.name if named.arch else "",
+    )
+    # Step 11: no update and no artifact (unreachable: step 5 found one) is "Not found".
+    if not check.found and not _matching(target, named.platform, named.arch):
+        not_found = FeedAnswer(200, {"error": "Not found", "update_available": False})
+        return CheckResult(not_found, False, facts)
+    return CheckResult(updaters.answer(named.updater, check), True, facts)
+
+
+async def _resolve(store: Store, request: CheckRequest) -> _Named:
     # Step 1: syntax (the version keeps its dashes, unlike uploads).
     check_name_syntax(
         app_name=request.app_name,
@@ -62,7 +98,6 @@ async def check_version(store: Store, request: CheckRequest) -> CheckResult:
         arch=request.arch,
     )
     owner = request.owner
-
     # Step 2: the channel is required once the tenant has any; an unknown platform or arch
     # is ignored, and without a platform the updater parameter is too.
     channel = await find_required_by_name(store, CHANNEL, request.channel, owner)
@@ -73,69 +108,63 @@ async def check_version(store: Store, request: CheckRequest) -> CheckResult:
     )
     updater = updaters.resolve(platform.updaters, request.updater) if platform else ""
     arch = await store.meta.get_by_name(Kind.ARCH, request.arch, owner) if request.arch else None
-
     # Step 4: the app of the tenant.
     app = await store.meta.get_by_name(APP.kind, request.app_name, owner)
     if app is None:
         raise APIError(400, "app_name not found in apps_meta collection")
+    return _Named(app=app, channel=channel, platform=platform, arch=arch, updater=updater)
 
-    # Steps 5 and 6: the highest published version with an artifact for this platform and arch.
-    scope = VersionFilter(
-        owner=owner,
-        app_id=app.id,
-        published=True,
-        platform_id=id_or_zero(platform),
-        arch_id=id_or_zero(arch),
-    )
+
+async def _latest(
+    store: Store, request: CheckRequest, named: _Named, scope: VersionFilter
+) -> Version:
+    """Steps 5 and 6: the highest published version with an artifact for this platform and
+    arch, in the channel when there is one."""
+    channel_id = named.channel.id if named.channel else None
     try:
-        latest = await store.versions.latest(
-            replace(scope, channel_id=channel.id if channel else None)
-        )
+        latest = await store.versions.latest(replace(scope, channel_id=channel_id))
     except StoreError as exc:
         raise APIError(400, str(exc)) from None
     if latest is None:
         raise APIError(400, f"no matching documents found for app_name: {request.app_name}")
+    return latest
 
-    # Step 7: go-version, the latest first.
+
+async def _decide(
+    store: Store, request: CheckRequest, named: _Named, scope: VersionFilter, latest: Version
+) -> tuple[Version, CheckAnswer]:
+    """Steps 7 to 9: the version offered (a required intermediate build first) and what the
+    answer says of it."""
     latest_version = _parse(latest.version, 400)
     requested = _parse(request.version, 400)
-
-    # Step 8: a required intermediate build between the client and the latest.
-    chosen = await _lowest_step(
+    intermediate = await _lowest_step(
         store,
-        replace(scope, channel_id=id_or_zero(channel), required_intermediate=True),
+        replace(scope, channel_id=id_or_zero(named.channel), required_intermediate=True),
         requested,
         latest_version,
     )
-    if chosen is not None:
-        target = chosen
+    if intermediate is not None:
         check = _answer(
-            target, platform, arch, found=True, rollback=None, intermediate=True, changelog=True
+            intermediate,
+            named.platform,
+            named.arch,
+            found=True,
+            rollback=None,
+            intermediate=True,
+            changelog=True,
         )
-    else:
-        # Step 9: the latest itself.
-        order = requested.compare(latest_version)
-        target = latest
-        check = _answer(
-            latest,
-            platform,
-            arch,
-            found=order < 0,
-            rollback=None if order < 0 else order > 0,
-            intermediate=False,
-            changelog=order != 0,
-        )
-
-    facts = CheckFacts(
-        found=check.found,
-        platform=platform.name if platform else "",
-        arch=arch.name if arch else "",
+        return intermediate, check
+    order = requested.compare(latest_version)
+    check = _answer(
+        latest,
+        named.platform,
+        named.arch,
+        found=order < 0,
+        rollback=None if order < 0 else order > 0,
+        intermediate=False,
+        changelog=order != 0,
     )
-    # Step 11: no update and no artifact (unreachable: step 5 found one) is "Not found".
-    if not check.found and not _matching(target, platform, arch):
-        not_found = FeedAnswer(200, {"error": "Not found", "update_available": False})
-        return CheckResult(not_found, False, facts)
-    return CheckResult(updaters.answer(updater, check), True, facts)
+    return latest, check
 
 
 STEP_PAGE = 50

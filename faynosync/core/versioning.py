@@ -109,13 +109,7 @@ class GoVersion:
             return (a > b) - (a < b)
         mine, theirs = self.segments, other.segments
         if mine == theirs:
-            if not self.pre and not other.pre:
-                return 0
-            if not self.pre:
-                return 1
-            if not other.pre:
-                return -1
-            return _compare_prereleases(self.pre, other.pre)
+            return _compare_same_segments(self.pre, other.pre)
         for i in range(max(len(mine), len(theirs))):
             if i >= len(mine):
                 return -1 if any(theirs[i:]) else 0
@@ -127,6 +121,17 @@ class GoVersion:
 
     def __lt__(self, other: GoVersion) -> bool:
         return self.compare(other) < 0
+
+
+def _compare_same_segments(mine: str, theirs: str) -> int:
+    """Equal segments: a release is above its prereleases, which compare part by part."""
+    if not mine and not theirs:
+        return 0
+    if not mine:
+        return 1
+    if not theirs:
+        return -1
+    return _compare_prereleases(mine, theirs)
 
 
 def _dotted(text: str) -> bool:

@@ -52,7 +52,7 @@ def translate_errors(
     duplicate: Callable[[Exception], str | None],
     driver_errors: tuple[type[Exception], ...],
     describe: Callable[[Exception], str] = str,
-    full: Callable[[Exception], bool] = lambda exc: False,
+    full: Callable[[Exception], bool] = lambda _: False,
 ) -> Callable[[Callable[P, Coroutine[Any, Any, R]]], Callable[P, Coroutine[Any, Any, R]]]:
     """Make a repository method raise the store's errors instead of its driver's.
 

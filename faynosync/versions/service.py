@@ -190,41 +190,14 @@ async def upload(
 ) -> str:
     """``POST /upload``: a new version, or artifacts added to an existing one. Returns its id.
 
-    ``intermediate`` is the form field of that name: when given it overrides the flag.
+    ``intermediate`` is the form field of that name: when given it overrides the flag. Every
+    check runs before the first file is stored (:func:`_upload_scope`).
     """
     _override_intermediate(data, intermediate)
-    owner = principal.owner
     version = normalise(data.version)
-    check_name_syntax(
-        app_name=data.app_name,
-        version=version,
-        channel=data.channel,
-        platform=data.platform,
-        arch=data.arch,
-    )
-    channel = await find_required_by_name(store, CHANNEL, data.channel, owner)
-    platform = await find_required_by_name(store, PLATFORM, data.platform, owner)
-    arch = await find_required_by_name(store, ARCH, data.arch, owner)
-    if not multipart:
-        raise APIError(400, "multipart form data is required")
-    if data.updater:
-        uploads.check_files(data.updater, [f.filename for f in files])
-        uploads.check_params(data.updater, data.signature)
-    if not files:
-        raise APIError(500, "no results found. Please check your files.")
-    app = await store.meta.get_by_name(APP.kind, data.app_name, owner)
-    if app is None:
-        raise APIError(500, APP_NOT_FOUND)
-    target = VersionScope(app=app, channel=channel, platform=platform, arch=arch)
-    for resource, meta in (
-        (Resource.APPS, app),
-        (Resource.CHANNELS, channel),
-        (Resource.PLATFORMS, platform),
-        (Resource.ARCHS, arch),
-    ):
-        if meta is not None:
-            check_access(principal, resource, meta.id)
-
+    target = await _upload_scope(store, principal, data, version, files, multipart)
+    owner = principal.owner
+    app = target.app
     planned = place_files(
         links, data, owner=owner, version=version, private=app.private, files=files
     )
@@ -245,6 +218,48 @@ async def upload(
         )
         await _refuse_if_gone(store, target, version_id, created, [a.link for a in artifacts])
     return version_id
+
+
+async def _upload_scope(
+    store: Store,
+    principal: Principal,
+    data: VersionData,
+    version: str,
+    files: list[StagedFile],
+    multipart: bool,
+) -> VersionScope:
+    """What an upload is for, checked in the original's order: the names' syntax, the
+    channel, platform and arch, the form, the updater's files, the app, a team user's lists."""
+    owner = principal.owner
+    check_name_syntax(
+        app_name=data.app_name,
+        version=version,
+        channel=data.channel,
+        platform=data.platform,
+        arch=data.arch,
+    )
+    channel = await find_required_by_name(store, CHANNEL, data.channel, owner)
+    platform = await find_required_by_name(store, PLATFORM, data.platform, owner)
+    arch = await find_required_by_name(store, ARCH, data.arch, owner)
+    if not multipart:
+        raise APIError(400, "multipart form data is required")
+    if data.updater:
+        uploads.check_files(data.updater, [f.filename for f in files])
+        uploads.check_params(data.updater, data.signature)
+    if not files:
+        raise APIError(500, "no results found. Please check your files.")
+    app = await store.meta.get_by_name(APP.kind, data.app_name, owner)
+    if app is None:
+        raise APIError(500, APP_NOT_FOUND)
+    for resource, meta in (
+        (Resource.APPS, app),
+        (Resource.CHANNELS, channel),
+        (Resource.PLATFORMS, platform),
+        (Resource.ARCHS, arch),
+    ):
+        if meta is not None:
+            check_access(principal, resource, meta.id)
+    return VersionScope(app=app, channel=channel, platform=platform, arch=arch)
 
 
 def _override_intermediate(data: VersionData, field: str) -> None:
@@ -380,23 +395,8 @@ async def update_version(
     """``POST /apps/update``: flags (an omitted flag is false), changelog, more artifacts;
     ``intermediate`` as in :func:`upload`."""
     _override_intermediate(data, intermediate)
-    if files:
-        await check_file_target(store, data, principal.owner)
-    version_id = id_param(data.id)
-    if multipart and data.updater:
-        uploads.check_files(data.updater, [f.filename for f in files])
-    target = await _edit_target(store, principal, data)
-    version_name = normalise(data.version)
-    current = await store.versions.get(version_id)
-    if (
-        current is None
-        or current.app_id != target.app.id
-        or current.version != version_name
-        or current.owner != principal.owner
-    ):
-        raise APIError(500, "app with this parameters doesn't exist")
-    if target.channel_id != current.channel_id:
-        raise APIError(500, "updating the channel is not allowed")
+    target, current = await _version_to_edit(store, principal, data, files, multipart)
+    version_name = current.version
 
     private = target.app.private
     # As the original, the keys carry the caller's own name, even a team user's.
@@ -408,21 +408,7 @@ async def update_version(
         private=private,
         files=files,
     )
-    current.published = data.publish
-    current.critical = data.critical
-    current.required_intermediate = data.intermediate
-    added = []
-    for artifact in new_artifacts(planned, target, data.signature):
-        if not any(
-            (a.link, a.platform, a.arch, a.package)
-            == (artifact.link, artifact.platform, artifact.arch, artifact.package)
-            for a in current.artifacts
-        ):
-            current.artifacts.append(artifact)
-            added.append(artifact.link)
-    if data.changelog:
-        _set_changelog(current, version_name, data.changelog)
-    current.updated_at = gotime.now()
+    added = _edit(current, data, new_artifacts(planned, target, data.signature))
 
     written: list[ObjectRef] = []
     async with writing(store, storage, [stored.key for stored, _ in planned], written):
@@ -432,6 +418,54 @@ async def update_version(
         await store.versions.save(current)
         if files:
             await _refuse_if_gone(store, target, current.id, False, added)
+
+
+async def _version_to_edit(
+    store: Store,
+    principal: Principal,
+    data: VersionData,
+    files: list[StagedFile],
+    multipart: bool,
+) -> tuple[VersionScope, Version]:
+    """What ``/apps/update`` names and the version it edits, checked in the original's order."""
+    if files:
+        await check_file_target(store, data, principal.owner)
+    version_id = id_param(data.id)
+    if multipart and data.updater:
+        uploads.check_files(data.updater, [f.filename for f in files])
+    target = await _edit_target(store, principal, data)
+    current = await store.versions.get(version_id)
+    if (
+        current is None
+        or current.app_id != target.app.id
+        or current.version != normalise(data.version)
+        or current.owner != principal.owner
+    ):
+        raise APIError(500, "app with this parameters doesn't exist")
+    if target.channel_id != current.channel_id:
+        raise APIError(500, "updating the channel is not allowed")
+    return target, current
+
+
+def _edit(version: Version, data: VersionData, artifacts: list[Artifact]) -> list[str]:
+    """Flags (an omitted flag is false), changelog and the artifacts the version lacks (the
+    same link, platform, arch and extension are skipped); returns the links added."""
+    version.published = data.publish
+    version.critical = data.critical
+    version.required_intermediate = data.intermediate
+    added = []
+    for artifact in artifacts:
+        if not any(
+            (a.link, a.platform, a.arch, a.package)
+            == (artifact.link, artifact.platform, artifact.arch, artifact.package)
+            for a in version.artifacts
+        ):
+            version.artifacts.append(artifact)
+            added.append(artifact.link)
+    if data.changelog:
+        _set_changelog(version, version.version, data.changelog)
+    version.updated_at = gotime.now()
+    return added
 
 
 def _set_changelog(version: Version, name: str, changes: str) -> None:
