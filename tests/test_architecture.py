@@ -16,7 +16,6 @@ ROOT = Path(__file__).resolve().parents[1] / "faynosync"
 
 # The domains: each a package with a router (HTTP, thin) and services (rules).
 DOMAINS = {
-    "access",
     "auth",
     "catalog",
     "checks",
@@ -29,7 +28,7 @@ DOMAINS = {
 }
 # Below the domains, in this order (a layer imports only layers below it).
 LOWER_LAYERS = [
-    {"objects", "updaters", "fsck"},
+    {"access", "objects", "updaters", "fsck"},
     {"store", "storage"},
     {"errors"},
     {"config"},
