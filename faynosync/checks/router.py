@@ -108,7 +108,9 @@ def _keep(
     cache.put(key, entry, generation)
 
 
-def _record(request: Request, check: service.CheckRequest, facts: service.CheckFacts) -> None:
+def _count_for_telemetry(
+    request: Request, check: service.CheckRequest, facts: service.CheckFacts
+) -> None:
     """Telemetry of an answered check, cache hits included (the original lost those)."""
     collector: TelemetryCollector | None = request.app.state.telemetry
     device = request.headers.get("x-device-id", "")
@@ -134,7 +136,7 @@ async def _check(request: Request, store: StoreDep, check: service.CheckRequest)
     key = (request.url.path, *vars(check).values())
     response, facts = await _through_cache(request, key, answer)
     if isinstance(facts, service.CheckFacts):
-        _record(request, check, facts)
+        _count_for_telemetry(request, check, facts)
     return response
 
 
