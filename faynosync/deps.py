@@ -1,4 +1,8 @@
-"""Typed dependencies shared by the routers: settings, store, storage, the caller and guards."""
+"""Typed dependencies shared by the routers: settings, store, storage, the caller and guards.
+
+All are ``async def``: a plain ``def`` dependency runs in a worker thread, a hand-off on every
+request for what is a read of ``app.state``.
+"""
 
 from __future__ import annotations
 
@@ -20,32 +24,32 @@ from faynosync.storage.links import Links
 from faynosync.store import Store
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_store(request: Request) -> Store:
+async def get_store(request: Request) -> Store:
     store: Store = request.app.state.store
     return store
 
 
-def get_storage(request: Request) -> ObjectStorage:
+async def get_storage(request: Request) -> ObjectStorage:
     storage: ObjectStorage = request.app.state.storage
     return storage
 
 
-def get_links(request: Request) -> Links:
+async def get_links(request: Request) -> Links:
     links: Links = request.app.state.links
     return links
 
 
-def get_secret(request: Request) -> str:
+async def get_secret(request: Request) -> str:
     secret: str = request.app.state.jwt_secret
     return secret
 
 
-def get_staging(request: Request) -> Path:
+async def get_staging(request: Request) -> Path:
     """Where uploads are staged: inside the data dir, so the local store can rename them."""
     staging: Path = request.app.state.staging
     return staging
@@ -59,7 +63,7 @@ LinksDep = Annotated[Links, Depends(get_links)]
 SecretDep = Annotated[str, Depends(get_secret)]
 
 
-def token_username(request: Request, secret: SecretDep) -> str:
+async def token_username(request: Request, secret: SecretDep) -> str:
     """The JWT check every protected route runs first (401 with the original's messages)."""
     try:
         username = username_from_header(request.headers.get("authorization"), secret)

@@ -214,3 +214,29 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
         if node not in index:
             visit(node)
     return found
+
+
+def test_no_request_hands_work_to_a_thread(tmp_path):
+    """Every endpoint and every dependency is ``async def``: FastAPI runs a plain ``def`` in a
+    worker thread, a hand-off per request (blocking work says so with ``asyncio.to_thread``)."""
+    import inspect
+
+    from fastapi.routing import APIRoute
+
+    from faynosync.app import create_app
+    from faynosync.config import Settings
+
+    app = create_app(Settings(_env_file=None, FAYNOSYNC_DATA_DIR=tmp_path))
+    plain = []
+
+    def visit(dependant, where):
+        call = dependant.call
+        if call is not None and not inspect.iscoroutinefunction(call):
+            plain.append(f"{where}: {getattr(call, '__qualname__', call)}")
+        for sub in dependant.dependencies:
+            visit(sub, where)
+
+    for route in app.routes:
+        if isinstance(route, APIRoute):
+            visit(route.dependant, f"{sorted(route.methods)} {route.path}")
+    assert plain == []

@@ -92,7 +92,7 @@ def version_data(form: Form) -> VersionData:
     return data_field(form, lambda value: gojson.bind(value, VersionData))
 
 
-def slack(request: Request) -> SlackNotifier | None:
+async def slack(request: Request) -> SlackNotifier | None:
     notifier: SlackNotifier | None = request.app.state.slack
     return notifier
 
