@@ -76,6 +76,7 @@ class Settings(BaseSettings):
     # Ours.
     SLACK_API_URL: str = "https://slack.com/api"
     FAYNOSYNC_CACHE_TTL: float = 10.0
+    FAYNOSYNC_CHECK_CACHE_CONTROL: str = "no-cache"
     FAYNOSYNC_TELEMETRY_FLUSH: float = 5.0
     FAYNOSYNC_TELEMETRY_MAX_DEVICES: PositiveInt = 20_000
     FAYNOSYNC_DATA_DIR: Path = Path("data")

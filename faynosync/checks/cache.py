@@ -26,8 +26,9 @@ CacheKey = tuple[str, ...]
 class CachedResponse:
     status: int
     body: bytes
-    headers: tuple[tuple[str, str], ...]
+    headers: tuple[tuple[bytes, bytes], ...]  # as sent: names lower-case
     facts: object = None  # what telemetry records of the answer, for hits too
+    etag: str = ""  # the answer's ETag, when it has one (200 answers)
 
 
 class ResponseCache:

@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import fields
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from faynosync.checks import service
+from faynosync.checks import requests, service
 from faynosync.checks.cache import CachedResponse, CacheKey, ResponseCache
 from faynosync.deps import StoreDep
 from faynosync.http import openapi as doc
-from faynosync.http.inputs import query_values
+from faynosync.http.inputs import query_value
 from faynosync.http.responses import GoJSONResponse, go_redirect, no_content
-from faynosync.telemetry.collector import TelemetryCollector
+from faynosync.http.revalidation import etag, not_modified, not_modified_response
 from faynosync.updaters.answers import FeedAnswer
 
 router = APIRouter(tags=["checks"], default_response_class=GoJSONResponse)
 
-# The query parameters each route reads: the fields of its request.
-CHECK_PARAMS = tuple(f.name for f in fields(service.CheckRequest))
-LATEST_PARAMS = tuple(f.name for f in fields(service.LatestRequest))
+
+def _query(request: Request) -> requests.Query:
+    return lambda name: query_value(request, name)
+
 
 # The answers of an update check, by the platform's updater (spec 6.1 step 11 and 7.2).
 _URL_KEYS = {"^update_url(_.*)?$": doc.STRING}
@@ -63,6 +63,7 @@ CHECK_BODY: doc.Schema = {
         },
     ]
 }
+NOT_MODIFIED = doc.empty(304, "`If-None-Match` names the answer's `ETag`: it has not changed.")
 CHECK_ERRORS = doc.error(
     400,
     "A name or version of the wrong syntax (`invalid app_name parameter`…), a channel "
@@ -91,41 +92,36 @@ def _render(request: Request, answer: FeedAnswer) -> Response:
         return go_redirect(request.method, request.url.path, answer.location, answer.status)
     if answer.status == 204:
         return no_content()
-    return GoJSONResponse(answer.body, status_code=answer.status)
+    response = GoJSONResponse(answer.body, status_code=answer.status)
+    if answer.status == 200:
+        # An answer can be revalidated: caches in front and clients ask with If-None-Match.
+        response.headers["etag"] = etag(bytes(response.body))
+        response.headers["cache-control"] = request.app.state.settings.FAYNOSYNC_CHECK_CACHE_CONTROL
+    return response
 
 
-def _cached(response: CachedResponse) -> Response:
-    return Response(response.body, status_code=response.status, headers=dict(response.headers))
+def _cached(entry: CachedResponse) -> Response:
+    response = Response(status_code=entry.status)
+    response.body = entry.body
+    response.raw_headers = list(entry.headers)
+    return response
 
 
 def _keep(
     cache: ResponseCache, key: CacheKey, response: Response, generation: int, facts: object
 ) -> None:
-    headers = tuple(
-        (name.decode("latin-1"), value.decode("latin-1")) for name, value in response.raw_headers
-    )
-    entry = CachedResponse(response.status_code, bytes(response.body), headers, facts)
+    tag = response.headers.get("etag", "")
+    headers = tuple(response.raw_headers)
+    entry = CachedResponse(response.status_code, bytes(response.body), headers, facts, tag)
     cache.put(key, entry, generation)
 
 
-def _count_for_telemetry(
-    request: Request, check: service.CheckRequest, facts: service.CheckFacts
-) -> None:
-    """Telemetry of an answered check, cache hits included (the original lost those)."""
-    collector: TelemetryCollector | None = request.app.state.telemetry
-    device = request.headers.get("x-device-id", "")
-    if collector is None or not device:
-        return
-    collector.record(
-        owner=check.owner,
-        app=check.app_name,
-        version=check.version,
-        channel=check.channel,
-        platform=facts.platform,
-        arch=facts.arch,
-        device=device,
-        has_update=facts.found,
-    )
+def _revalidated(request: Request, response: Response) -> Response:
+    """304 without a body when the client (or a cache in front) has this answer already."""
+    tag = response.headers.get("etag")
+    if tag is None or not not_modified(request.headers.get("if-none-match"), tag):
+        return response
+    return not_modified_response(tag, response.headers.get("cache-control", ""))
 
 
 async def _check(request: Request, store: StoreDep, check: service.CheckRequest) -> Response:
@@ -133,11 +129,12 @@ async def _check(request: Request, store: StoreDep, check: service.CheckRequest)
         result = await service.check_version(store, check)
         return _render(request, result.answer), result.cacheable, result.facts
 
-    key = (request.url.path, *vars(check).values())
+    key = requests.cache_key(request.scope["path"], check)
     response, facts = await _through_cache(request, key, answer)
     if isinstance(facts, service.CheckFacts):
-        _count_for_telemetry(request, check, facts)
-    return response
+        device = request.headers.get("x-device-id", "")
+        service.count(request.app.state.telemetry, check, facts, device)
+    return _revalidated(request, response)
 
 
 async def _through_cache(
@@ -174,6 +171,7 @@ async def _through_cache(
             description="The platform has no squirrel_windows updater: the generic answer of "
             "`/checkVersion`.",
         ),
+        NOT_MODIFIED,
         CHECK_ERRORS,
         doc.no_route("A parameter holding a `/`"),
     ),
@@ -189,14 +187,8 @@ async def squirrel_releases(
     version: str,
 ) -> Response:
     """Squirrel.Windows' feed: the path names everything, the updater is squirrel_windows."""
-    check = service.CheckRequest(
-        app_name=app,
-        version=version,
-        channel=channel,
-        platform=platform,
-        arch=arch,
-        owner=owner,
-        updater="squirrel_windows",
+    check = requests.releases_request(
+        owner=owner, app=app, channel=channel, platform=platform, arch=arch, version=version
     )
     return await _check(request, store, check)
 
@@ -225,6 +217,7 @@ async def squirrel_releases(
             description="The answer of the platform's updater (the generic one by default).",
         ),
         doc.empty(204, "squirrel_darwin, electron-builder, tauri: nothing to install."),
+        NOT_MODIFIED,
         doc.redirect(
             "squirrel_windows (to the RELEASES file), electron-builder (to the latest*.yml)."
         ),
@@ -232,9 +225,7 @@ async def squirrel_releases(
     ),
 )
 async def check_version(request: Request, store: StoreDep) -> Response:
-    return await _check(
-        request, store, service.CheckRequest(**query_values(request, *CHECK_PARAMS))
-    )
+    return await _check(request, store, requests.check_from_query(_query(request)))
 
 
 @router.get(
@@ -265,6 +256,7 @@ async def check_version(request: Request, store: StoreDep) -> Response:
             description="Several links of the latest published version.",
         ),
         doc.redirect("Exactly one link: to it."),
+        NOT_MODIFIED,
         doc.error(400, "`Parameters 'app_name' and 'channel' are required`."),
         doc.error(
             404,
@@ -280,12 +272,14 @@ async def check_version(request: Request, store: StoreDep) -> Response:
     ),
 )
 async def latest(request: Request, store: StoreDep) -> Response:
-    wanted = service.LatestRequest(**query_values(request, *LATEST_PARAMS))
+    wanted = requests.latest_from_query(_query(request))
 
     async def answer() -> tuple[Response, bool, object]:
         found = await service.latest_downloads(store, wanted)
         # As the original, only the answer with several links is kept.
         return _render(request, found), found.status == 200, None
 
-    response, _ = await _through_cache(request, (request.url.path, *vars(wanted).values()), answer)
-    return response
+    response, _ = await _through_cache(
+        request, requests.cache_key(request.url.path, wanted), answer
+    )
+    return _revalidated(request, response)

@@ -21,6 +21,7 @@ from faynosync.core.versioning import GoVersion, MalformedVersion, parse, signif
 from faynosync.errors import APIError
 from faynosync.store import Store, StoreError
 from faynosync.store.models import Artifact, Kind, Meta, Version, VersionFilter
+from faynosync.telemetry.collector import TelemetryCollector
 from faynosync.updaters.answers import CheckAnswer, FeedAnswer
 
 
@@ -43,6 +44,25 @@ class CheckFacts:
     found: bool
     platform: str
     arch: str
+
+
+def count(
+    collector: TelemetryCollector | None, check: CheckRequest, facts: CheckFacts, device: str
+) -> None:
+    """Telemetry of an answered check (cache hits too, which the original lost), when the
+    client sent a device id."""
+    if collector is None or not device:
+        return
+    collector.record(
+        owner=check.owner,
+        app=check.app_name,
+        version=check.version,
+        channel=check.channel,
+        platform=facts.platform,
+        arch=facts.arch,
+        device=device,
+        has_update=facts.found,
+    )
 
 
 @dataclass(frozen=True)

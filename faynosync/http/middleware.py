@@ -19,6 +19,28 @@ CORS_ALLOW_HEADERS = (
 CORS_ALLOW_METHODS = "POST, OPTIONS, GET, PUT, DELETE"
 
 
+def cors_headers(scope: Scope, origins: frozenset[str]) -> list[tuple[bytes, bytes]]:
+    """The CORS headers of an answer: for an ``Origin`` in ALLOWED_CORS (or, when that list is
+    empty, for a request without one), as FaynoSync's middleware sets them."""
+    origin = b""
+    for name, value in scope["headers"]:
+        if name == b"origin":
+            origin = value
+            break
+    if origin.decode("latin-1") not in origins:
+        return []
+    return [
+        (b"access-control-allow-origin", origin),
+        (b"access-control-allow-credentials", b"true"),
+        (b"access-control-allow-headers", _ALLOW_HEADERS),
+        (b"access-control-allow-methods", _ALLOW_METHODS),
+    ]
+
+
+_ALLOW_HEADERS = CORS_ALLOW_HEADERS.encode()
+_ALLOW_METHODS = CORS_ALLOW_METHODS.encode()
+
+
 class GinFront:
     """ASGI middleware in front of the router."""
 
@@ -32,19 +54,7 @@ class GinFront:
         return any(route.matches(probe)[0] is Match.FULL for route in self._routes)
 
     def _cors_headers(self, scope: Scope) -> list[tuple[bytes, bytes]]:
-        origin = b""
-        for name, value in scope["headers"]:
-            if name == b"origin":
-                origin = value
-                break
-        if origin.decode("latin-1") not in self._origins:
-            return []
-        return [
-            (b"access-control-allow-origin", origin),
-            (b"access-control-allow-credentials", b"true"),
-            (b"access-control-allow-headers", CORS_ALLOW_HEADERS.encode()),
-            (b"access-control-allow-methods", CORS_ALLOW_METHODS.encode()),
-        ]
+        return cors_headers(scope, self._origins)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
