@@ -17,6 +17,7 @@ from faynosync.catalog import apps_router
 from faynosync.catalog import router as catalog_router
 from faynosync.checks import router as checks_router
 from faynosync.checks.cache import ResponseCache
+from faynosync.checks.sync import CacheSync
 from faynosync.config import Settings
 from faynosync.core.security import derive_key, load_or_create_secret
 from faynosync.fsck.check import Report
@@ -47,50 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with contextlib.AsyncExitStack() as stack:
-            secret = settings.JWT_SECRET
-            if not secret:
-                log.warning(
-                    "JWT_SECRET is empty: signing tokens with a secret kept in %s",
-                    settings.FAYNOSYNC_DATA_DIR,
-                )
-                secret = load_or_create_secret(settings.FAYNOSYNC_DATA_DIR)
-            elif len(secret.encode()) < 32:
-                log.warning("JWT_SECRET is shorter than 32 bytes: tokens are easier to forge")
-            store = await open_store(settings)
-            stack.push_async_callback(store.close)
-            await store.ping()
-            await store.migrate()
-            storage = await open_storage(
-                settings, stack, signing_key=derive_key(secret, "faynosync object links")
-            )
-            staging = staging_dir(settings)
-            staging.mkdir(parents=True, exist_ok=True)
-            await _remove_stale_staged(staging)
-            app.state.staging = staging
-            app.state.jwt_secret = secret
-            app.state.store = store
-            app.state.storage = storage
-            app.state.links = Links(settings.API_URL, storage)
-            app.state.telemetry = None
-            if settings.ENABLE_TELEMETRY:
-                collector = TelemetryCollector(
-                    store,
-                    interval=settings.FAYNOSYNC_TELEMETRY_FLUSH,
-                    max_devices=settings.FAYNOSYNC_TELEMETRY_MAX_DEVICES,
-                )
-                collector.start()
-                stack.push_async_callback(collector.close)
-                app.state.telemetry = collector
-            app.state.slack = SlackNotifier(settings, store) if settings.SLACK_ENABLE else None
-            if app.state.slack is not None:
-                stack.push_async_callback(app.state.slack.close)
-            app.state.consistency = None
-            if settings.FAYNOSYNC_START_CHECK_DELAY >= 0:
-                # In the background: start-up never waits for it, nor fails by it.
-                app.state.consistency = asyncio.create_task(
-                    _report_later(settings, store, storage, staging)
-                )
-                stack.push_async_callback(_stop, app.state.consistency)
+            await _start(app, settings, stack)
             yield
 
     app = FastAPI(
@@ -152,6 +110,78 @@ async def _report_later(
 async def _stop(task: asyncio.Task[Any]) -> None:
     task.cancel()
     await asyncio.wait([task])
+
+
+async def _start(app: FastAPI, settings: Settings, stack: contextlib.AsyncExitStack) -> None:
+    """What the app holds while it runs, each closed by ``stack`` when it stops."""
+    secret = _secret(settings)
+    store = await open_store(settings)
+    stack.push_async_callback(store.close)
+    await store.ping()
+    await store.migrate()
+    storage = await open_storage(
+        settings, stack, signing_key=derive_key(secret, "faynosync object links")
+    )
+    staging = staging_dir(settings)
+    staging.mkdir(parents=True, exist_ok=True)
+    await _remove_stale_staged(staging)
+    app.state.staging = staging
+    app.state.jwt_secret = secret
+    app.state.store = store
+    app.state.storage = storage
+    app.state.links = Links(settings.API_URL, storage)
+    app.state.cache_sync = await _cache_sync(store, app.state.cache, stack)
+    app.state.telemetry = _telemetry(settings, store, stack)
+    app.state.slack = SlackNotifier(settings, store) if settings.SLACK_ENABLE else None
+    if app.state.slack is not None:
+        stack.push_async_callback(app.state.slack.close)
+    app.state.consistency = None
+    if settings.FAYNOSYNC_START_CHECK_DELAY >= 0:
+        # In the background: start-up never waits for it, nor fails by it.
+        app.state.consistency = asyncio.create_task(
+            _report_later(settings, store, storage, staging)
+        )
+        stack.push_async_callback(_stop, app.state.consistency)
+
+
+def _secret(settings: Settings) -> str:
+    secret = settings.JWT_SECRET
+    if not secret:
+        log.warning(
+            "JWT_SECRET is empty: signing tokens with a secret kept in %s",
+            settings.FAYNOSYNC_DATA_DIR,
+        )
+        return load_or_create_secret(settings.FAYNOSYNC_DATA_DIR)
+    if len(secret.encode()) < 32:
+        log.warning("JWT_SECRET is shorter than 32 bytes: tokens are easier to forge")
+    return secret
+
+
+async def _cache_sync(
+    store: Store, cache: ResponseCache | None, stack: contextlib.AsyncExitStack
+) -> CacheSync | None:
+    if cache is None:
+        return None
+    sync = CacheSync(store, cache)
+    await sync.poll()  # the count as it is at start
+    sync.start()
+    stack.push_async_callback(sync.close)
+    return sync
+
+
+def _telemetry(
+    settings: Settings, store: Store, stack: contextlib.AsyncExitStack
+) -> TelemetryCollector | None:
+    if not settings.ENABLE_TELEMETRY:
+        return None
+    collector = TelemetryCollector(
+        store,
+        interval=settings.FAYNOSYNC_TELEMETRY_FLUSH,
+        max_devices=settings.FAYNOSYNC_TELEMETRY_MAX_DEVICES,
+    )
+    collector.start()
+    stack.push_async_callback(collector.close)
+    return collector
 
 
 def _describe_security(app: FastAPI) -> None:

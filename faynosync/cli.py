@@ -1,5 +1,5 @@
-"""Command line: ``faynosync serve [--host H] [--port P]``, ``faynosync migrate`` and
-``faynosync fsck [--delete-orphans] [--json] [--grace SECONDS]``."""
+"""Command line: ``faynosync serve [--host H] [--port P] [--workers N]``, ``faynosync
+migrate`` and ``faynosync fsck [--delete-orphans] [--json] [--grace SECONDS]``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import sys
 
 from faynosync.config import Settings
@@ -27,6 +28,11 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the HTTP server")
     serve.add_argument("--host", default="0.0.0.0", help="address to listen on (all interfaces)")
     serve.add_argument("--port", type=int, help="port to listen on (default: PORT, else 9000)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="processes serving the port (default: WEB_CONCURRENCY, else 1)",
+    )
     commands.add_parser(
         "migrate", help="create collections, indexes and schema (idempotent), then exit"
     )
@@ -121,10 +127,36 @@ def main(argv: list[str] | None = None) -> None:
     if args.port:
         # Links of the local store name this server: they must carry the port it listens on.
         settings = settings.model_copy(update={"PORT": args.port})
+    workers = _workers(args.workers)
+    if workers == 1:
+        uvicorn.run(
+            create_app(settings),
+            host=args.host,
+            port=settings.PORT,
+            log_level=level,
+            **server.options(),
+        )
+        return
+    # Each worker process makes its own app from the environment: hand it the port too.
+    os.environ["PORT"] = str(settings.PORT)
     uvicorn.run(
-        create_app(settings),
+        "faynosync.app:create_app",
+        factory=True,
+        workers=workers,
         host=args.host,
         port=settings.PORT,
         log_level=level,
         **server.options(),
     )
+
+
+def _workers(given: int | None) -> int:
+    """``--workers``, else ``WEB_CONCURRENCY`` (as uvicorn and gunicorn read it), else 1."""
+    if given is None:
+        text = os.environ.get("WEB_CONCURRENCY", "").strip() or "1"
+        if not text.isdigit():
+            sys.exit(f"faynosync: WEB_CONCURRENCY must be a number of processes, not {text!r}")
+        given = int(text)
+    if given < 1:
+        sys.exit("faynosync: --workers must be at least 1")
+    return given

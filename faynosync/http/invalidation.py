@@ -8,6 +8,7 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from faynosync.checks.cache import ResponseCache
+from faynosync.checks.sync import CacheSync
 from faynosync.deps import authenticated
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -48,6 +49,7 @@ class InvalidateOnWrite:
                 status = message["status"]
                 if may_have_written(status, scope):
                     self._cache.invalidate()
+                    await _tell_other_processes(scope)
             await send(message)
 
         try:
@@ -57,3 +59,12 @@ class InvalidateOnWrite:
             # a crash or a disconnect) is covered too.
             if not status or may_have_written(status, scope):
                 self._cache.invalidate()
+                if not status:
+                    await _tell_other_processes(scope)
+
+
+async def _tell_other_processes(scope: Scope) -> None:
+    app = scope.get("app")
+    sync: CacheSync | None = getattr(app.state, "cache_sync", None) if app is not None else None
+    if sync is not None:
+        await sync.written()

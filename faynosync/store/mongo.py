@@ -12,7 +12,7 @@ from typing import Any
 
 from bson import ObjectId
 from bson.codec_options import CodecOptions
-from pymongo import AsyncMongoClient, UpdateOne
+from pymongo import AsyncMongoClient, ReturnDocument, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConfigurationError, DuplicateKeyError, OperationFailure, PyMongoError
@@ -676,6 +676,30 @@ class MongoVersions:
             raise StoreError(_describe(exc)) from exc
 
 
+class MongoChanges:
+    """The counter is one document of ``faynosync_changes``."""
+
+    _ID = "update-checks"
+
+    def __init__(self, collection: AsyncCollection[Document]) -> None:
+        self._c = collection
+
+    @_translated
+    async def bump(self) -> int:
+        doc = await self._c.find_one_and_update(
+            {"_id": self._ID},
+            {"$inc": {"value": 1}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        return int(doc["value"]) if doc else 0
+
+    @_translated
+    async def count(self) -> int:
+        doc = await self._c.find_one({"_id": self._ID})
+        return int(doc["value"]) if doc else 0
+
+
 class MongoClaims:
     """Leases in ``faynosync_claims``: one document per key, removed by a TTL index once lapsed
     (the acquire also takes over a lapsed one the TTL monitor has not removed yet)."""
@@ -847,6 +871,7 @@ class MongoStore:
         self.versions = MongoVersions(self._db["apps"])
         self.telemetry = MongoTelemetry(self._db)
         self.claims = MongoClaims(self._db["faynosync_claims"])
+        self.changes = MongoChanges(self._db["faynosync_changes"])
 
     @property
     def database(self) -> AsyncDatabase[Document]:

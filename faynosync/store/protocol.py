@@ -257,6 +257,17 @@ class TelemetryRepository(Protocol):
         """Forget days before ``before`` (YYYY-MM-DD), and known versions of apps unseen since."""
 
 
+class ChangeCounter(Protocol):
+    """A counter every write that may change an update check moves, so that the processes
+    serving one database clear their response caches (``checks.sync``)."""
+
+    async def bump(self) -> int:
+        """Add one; returns the new value."""
+
+    async def count(self) -> int:
+        """The value now (0 before the first bump)."""
+
+
 class Store(Protocol):
     name: str
     """What the health check calls the database ("MongoDB", "SQLite")."""
@@ -278,6 +289,9 @@ class Store(Protocol):
 
     @property
     def claims(self) -> ClaimRepository: ...
+
+    @property
+    def changes(self) -> ChangeCounter: ...
 
     async def migrate(self) -> None:
         """Create what the schema needs (collections, indexes, tables). Idempotent."""

@@ -189,6 +189,14 @@ MIGRATIONS: list[str | Callable[[aiosqlite.Connection], Awaitable[None]]] = [
         expires_at INTEGER NOT NULL
     );
     """,
+    # The write counter the processes of one database poll (ChangeCounter).
+    """
+    CREATE TABLE change_counter (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        value INTEGER NOT NULL
+    );
+    INSERT INTO change_counter (id, value) VALUES (1, 0);
+    """,
 ]
 
 DATABASE_NAME = "faynosync"
@@ -827,6 +835,24 @@ class SqliteVersions:
                 )
 
 
+class SqliteChanges:
+    def __init__(self, db: _Db) -> None:
+        self._db = db
+
+    @_translated
+    async def bump(self) -> int:
+        async with self._db.transaction() as conn:
+            await conn.execute("UPDATE change_counter SET value = value + 1 WHERE id = 1")
+            async with conn.execute("SELECT value FROM change_counter WHERE id = 1") as cursor:
+                row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    @_translated
+    async def count(self) -> int:
+        row = await self._db.one("SELECT value FROM change_counter WHERE id = 1")
+        return int(row[0]) if row else 0
+
+
 class SqliteClaims:
     def __init__(self, db: _Db) -> None:
         self._db = db
@@ -972,6 +998,7 @@ class SqliteStore:
         self.versions = SqliteVersions(db)
         self.telemetry = SqliteTelemetry(db)
         self.claims = SqliteClaims(db)
+        self.changes = SqliteChanges(db)
 
     @classmethod
     async def open(cls, path: Path) -> SqliteStore:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import pytest
@@ -119,3 +120,11 @@ async def test_every_document_of_a_kind_of_every_owner_in_pages(store, monkeypat
     assert sorted(found, key=lambda m: m.name) == apps
     assert [meta async for meta in store.meta.every(Kind.CHANNEL)] == [channel]
     assert [meta async for meta in store.meta.every(Kind.ARCH)] == []
+
+
+async def test_the_change_counter_counts_every_bump(store):
+    assert await store.changes.count() == 0
+    assert await store.changes.bump() == 1
+    results = await asyncio.gather(*(store.changes.bump() for _ in range(20)))
+    assert sorted(results) == list(range(2, 22))
+    assert await store.changes.count() == 21

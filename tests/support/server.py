@@ -20,10 +20,11 @@ class Served:
     process: subprocess.Popen[bytes]
     data_dir: Path
 
+    log: Path
+
     def output(self) -> str:
-        """What the server printed (call after it stopped)."""
-        assert self.process.stdout is not None
-        return self.process.stdout.read().decode(errors="replace")
+        """What the server printed so far."""
+        return self.log.read_text(errors="replace")
 
 
 def server_env(data_dir: Path, **settings: str) -> dict[str, str]:
@@ -34,18 +35,23 @@ def server_env(data_dir: Path, **settings: str) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def serving(data_dir: Path, **settings: str) -> Iterator[Served]:
-    """``faynosync serve`` on a free port with these settings; stopped (SIGTERM) on exit."""
+def serving(data_dir: Path, *args: str, **settings: str) -> Iterator[Served]:
+    """``faynosync serve [args]`` on a free port with these settings; stopped (SIGTERM) on exit.
+
+    Its output goes to a file (a pipe nobody reads would stop a talkative server).
+    """
     port = free_port()
     env = server_env(data_dir, PORT=str(port), **settings)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "faynosync", "serve", "--host", "127.0.0.1"],
-        cwd=data_dir.parent,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    served = Served(f"http://127.0.0.1:{port}", port, process, data_dir)
+    log = data_dir.parent / f"server-{port}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "faynosync", "serve", "--host", "127.0.0.1", *args],
+            cwd=data_dir.parent,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    served = Served(f"http://127.0.0.1:{port}", port, process, data_dir, log)
     try:
         wait_for_http(f"{served.url}/health", process)
         yield served
