@@ -17,7 +17,6 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConfigurationError, DuplicateKeyError, OperationFailure, PyMongoError
 
-from faynosync.core.versioning import OrderingError, order_key, step_key
 from faynosync.store.models import (
     NAME_FIELDS,
     Admin,
@@ -35,6 +34,14 @@ from faynosync.store.models import (
     VersionFilter,
 )
 from faynosync.store.protocol import StoreError, translate_errors
+from faynosync.store.rules import (
+    LIST_CAP,
+    REFERENCE_FIELDS,
+    name_index,
+    ordering,
+    version_conditions,
+    write_errors,
+)
 
 log = logging.getLogger(__name__)
 
@@ -99,12 +106,12 @@ INDEXES: dict[str, list[Document]] = {
     ],
     "apps_meta": [
         {
-            "name": f"{field}_owner_sort_by_asc_created",
-            "key": [(field, 1), ("owner", 1), ("created", -1)],
+            "name": name_index(kind),
+            "key": [(NAME_FIELDS[kind], 1), ("owner", 1), ("created", -1)],
             "unique": True,
-            "partialFilterExpression": {field: _EXISTS, "owner": _EXISTS},
+            "partialFilterExpression": {NAME_FIELDS[kind]: _EXISTS, "owner": _EXISTS},
         }
-        for field in ("channel_name", "platform_name", "arch_id", "app_name")
+        for kind in (Kind.CHANNEL, Kind.PLATFORM, Kind.ARCH, Kind.APP)
     ],
     **{
         name: [
@@ -140,7 +147,7 @@ def _duplicate_message(exc: Exception) -> str | None:
     if not isinstance(exc, DuplicateKeyError):
         return None
     errmsg = (exc.details or {}).get("errmsg") or str(exc)
-    return f"write exception: write errors: [{errmsg}]"
+    return write_errors(errmsg)
 
 
 def _describe(exc: Exception) -> str:
@@ -339,7 +346,7 @@ class MongoMeta:
 
     @_translated
     async def list(
-        self, kind: Kind, owner: str, *, ids: list[str] | None = None, limit: int = 100
+        self, kind: Kind, owner: str, *, ids: list[str] | None = None, limit: int = LIST_CAP
     ) -> list[Meta]:
         query: Document = {NAME_FIELDS[kind]: _EXISTS, "owner": owner}
         if ids is not None:
@@ -364,14 +371,6 @@ class MongoMeta:
                 yield _meta_from(kind, doc)
         except PyMongoError as exc:
             raise StoreError(_describe(exc)) from exc
-
-
-_REFERENCE_FIELDS = {
-    Kind.APP: "app_id",
-    Kind.CHANNEL: "channel_id",
-    Kind.PLATFORM: "artifacts.platform",
-    Kind.ARCH: "artifacts.arch",
-}
 
 
 def _artifact_document(artifact: Artifact) -> Document:
@@ -450,14 +449,12 @@ _UNNUMBERED: Document = {f"{ORDER_FIELD}.v1": None}
 
 def order_document(version: str) -> Document:
     """The database ordering's parts (or its error) and go-version's ``step`` key."""
-    try:
-        key = order_key(version)
-    except OrderingError as exc:
-        # What the original's $toInt pipeline answers when this version is among the matched.
-        doc: Document = {"error": f"(ConversionFailure) {exc}"}
+    order = ordering(version)
+    if order.parts is None:
+        doc: Document = {"error": order.error}
     else:
-        doc = {f"v{i}": part for i, part in enumerate(key, start=1)}
-    doc["step"] = step_key(version)
+        doc = {f"v{i}": part for i, part in enumerate(order.parts, start=1)}
+    doc["step"] = order.step
     return doc
 
 
@@ -476,24 +473,14 @@ def _ordering(doc: Document) -> tuple[Document, UpdateOne]:
 
 
 def _version_match(query: VersionFilter) -> Document:
-    match: Document = {"owner": query.owner}
-    if query.app_id is not None:
-        match["app_id"] = _oid(query.app_id)
-    if query.channel_id is not None:
-        match["channel_id"] = _oid(query.channel_id)
-    if query.published is not None:
-        match["published"] = query.published
-    if query.critical is not None:
-        match["critical"] = query.critical
-    element: Document = {}
-    if query.platform_id is not None:
-        element["platform"] = _oid(query.platform_id)
-    if query.arch_id is not None:
-        element["arch"] = _oid(query.arch_id)
-    if element:
+    conditions = version_conditions(query)
+    match: Document = {"owner": conditions.owner}
+    match.update({field: _oid(value) for field, value in conditions.ids.items()})
+    match.update(conditions.flags)
+    if conditions.artifact:
+        # Both ids on the same artifact.
+        element = {field: _oid(value) for field, value in conditions.artifact.items()}
         match["artifacts"] = {"$elemMatch": element}
-    if query.required_intermediate is not None:
-        match["required_intermediate"] = query.required_intermediate
     return match
 
 
@@ -641,7 +628,7 @@ class MongoVersions:
 
     @_translated
     async def references(self, kind: Kind, meta_id: str) -> bool:
-        found = await self._c.find_one({_REFERENCE_FIELDS[kind]: _oid(meta_id)}, {"_id": 1})
+        found = await self._c.find_one({REFERENCE_FIELDS[kind]: _oid(meta_id)}, {"_id": 1})
         return found is not None
 
     @_translated

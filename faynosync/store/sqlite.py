@@ -20,9 +20,8 @@ import aiosqlite
 
 from faynosync.core import disk
 from faynosync.core.gotime import from_millis, to_millis
-from faynosync.core.versioning import OrderingError, order_key, step_key
+from faynosync.core.versioning import step_key
 from faynosync.store.models import (
-    NAME_FIELDS,
     Admin,
     Artifact,
     ArtifactLink,
@@ -37,11 +36,13 @@ from faynosync.store.models import (
     Version,
     VersionFilter,
 )
-from faynosync.store.protocol import (
-    DuplicateKey,
-    StoreError,
-    duplicate_key_message,
-    translate_errors,
+from faynosync.store.protocol import DuplicateKey, StoreError, translate_errors
+from faynosync.store.rules import (
+    LIST_CAP,
+    REFERENCE_FIELDS,
+    duplicate_name_message,
+    ordering,
+    version_conditions,
 )
 
 
@@ -419,15 +420,7 @@ def _updaters_json(meta: Meta) -> str | None:
 
 
 def _duplicate_name(meta: Meta) -> DuplicateKey:
-    field = NAME_FIELDS[meta.kind]
-    return DuplicateKey(
-        duplicate_key_message(
-            DATABASE_NAME,
-            "apps_meta",
-            f"{field}_owner_sort_by_asc_created",
-            {field: meta.name, "owner": meta.owner},
-        )
-    )
+    return DuplicateKey(duplicate_name_message(DATABASE_NAME, meta))
 
 
 class SqliteMeta:
@@ -482,7 +475,7 @@ class SqliteMeta:
 
     @_translated
     async def list(
-        self, kind: Kind, owner: str, *, ids: list[str] | None = None, limit: int = 100
+        self, kind: Kind, owner: str, *, ids: list[str] | None = None, limit: int = LIST_CAP
     ) -> list[Meta]:
         sql = "SELECT * FROM apps_meta WHERE kind = ? AND owner = ?"
         params: list[Any] = [kind.value, owner]
@@ -528,49 +521,38 @@ class SqliteMeta:
                 yield _meta_from(row)
 
 
-_REFERENCE_QUERIES = {
-    Kind.APP: "SELECT 1 FROM versions WHERE app_id = ? LIMIT 1",
-    Kind.CHANNEL: "SELECT 1 FROM versions WHERE channel_id = ? LIMIT 1",
-    Kind.PLATFORM: "SELECT 1 FROM artifacts WHERE platform = ? LIMIT 1",
-    Kind.ARCH: "SELECT 1 FROM artifacts WHERE arch = ? LIMIT 1",
-}
+def _reference_query(field: str) -> str:
+    # A field of a version's artifacts ("artifacts.platform") is a column of their table.
+    table, _, column = field.rpartition(".")
+    return f"SELECT 1 FROM {table or 'versions'} WHERE {column} = ? LIMIT 1"
+
+
+_REFERENCE_QUERIES = {kind: _reference_query(field) for kind, field in REFERENCE_FIELDS.items()}
 
 
 def _ordering(version: str) -> tuple[int | None, int | None, int | None, int | None, str | None]:
-    """The four sort parts, or their conversion error as the original's database words it."""
-    try:
-        return (*order_key(version), None)
-    except OrderingError as exc:
-        return (None, None, None, None, f"(ConversionFailure) {exc}")
+    """The four sort parts (None when the version cannot be ordered) and the ordering error."""
+    parts = ordering(version)
+    return (*(parts.parts or (None, None, None, None)), parts.error)
 
 
 def _version_where(query: VersionFilter) -> tuple[str, list[Any]]:
+    conditions = version_conditions(query)
     clauses: list[str] = ["v.owner = ?"]
-    params: list[Any] = [query.owner]
-    for column, value in (("v.app_id", query.app_id), ("v.channel_id", query.channel_id)):
-        if value is not None:
-            clauses.append(f"{column} = ?")
-            params.append(value)
-    for column, flag in (
-        ("v.published", query.published),
-        ("v.critical", query.critical),
-        ("v.required_intermediate", query.required_intermediate),
-    ):
-        if flag is not None:
-            # A literal, not a parameter: SQLite uses partial indexes only for literals.
-            clauses.append(f"{column} = {int(flag)}")
-    element = [
-        (column, value)
-        for column, value in (("a.platform", query.platform_id), ("a.arch", query.arch_id))
-        if value is not None
-    ]
-    if element:
+    params: list[Any] = [conditions.owner]
+    for column, value in conditions.ids.items():
+        clauses.append(f"v.{column} = ?")
+        params.append(value)
+    for column, flag in conditions.flags.items():
+        # A literal, not a parameter: SQLite uses partial indexes only for literals.
+        clauses.append(f"v.{column} = {int(flag)}")
+    if conditions.artifact:
         # Both ids on the same artifact, as MongoDB's $elemMatch.
-        conditions = " AND ".join(f"{column} = ?" for column, _ in element)
+        element = " AND ".join(f"a.{column} = ?" for column in conditions.artifact)
         clauses.append(
-            f"EXISTS (SELECT 1 FROM artifacts a WHERE a.version_id = v.id AND {conditions})"
+            f"EXISTS (SELECT 1 FROM artifacts a WHERE a.version_id = v.id AND {element})"
         )
-        params.extend(value for _, value in element)
+        params.extend(conditions.artifact.values())
     return " AND ".join(clauses), params
 
 
