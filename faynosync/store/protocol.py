@@ -1,7 +1,8 @@
 """The store protocol: what the services may ask of the database, whatever the backend.
 
-Two backends implement it: MongoDB with FaynoSync's schema (``mongo.py``) and SQLite, the
-embedded default (``sqlite.py``). Both pass one shared test suite.
+Two backends implement it: MongoDB with FaynoSync's schema (``store.mongo``) and SQLite, the
+embedded default (``store.sqlite``). Both pass one shared test suite; the rules they share are
+in ``store.rules``.
 """
 
 from __future__ import annotations
