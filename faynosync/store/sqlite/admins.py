@@ -1,4 +1,4 @@
-"""Admins in SQLite's ``admins`` table (the store protocol's AdminRepository)."""
+"""Admins in SQLite's ``admins`` table (the AdminRepository)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Team users in SQLite's ``team_users`` table (the store protocol's TeamUserRepository)."""
+"""Team users in SQLite's ``team_users`` table (the TeamUserRepository)."""
 
 from __future__ import annotations
 
