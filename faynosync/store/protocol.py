@@ -1,7 +1,8 @@
 """The store protocol: what the services may ask of the database, whatever the backend.
 
-Two backends implement it: MongoDB with FaynoSync's schema (``mongo.py``) and SQLite, the
-embedded default (``sqlite.py``). Both pass one shared test suite.
+Two backends implement it: MongoDB with FaynoSync's schema (``store.mongo``) and SQLite, the
+embedded default (``store.sqlite``). Both pass one shared test suite; the rules they share are
+in ``store.rules``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from faynosync.store.models import (
     Version,
     VersionFilter,
 )
+from faynosync.store.rules import LIST_CAP
 
 
 class StoreError(Exception):
@@ -80,15 +82,6 @@ def translate_errors(
     return decorate
 
 
-def duplicate_key_message(database: str, collection: str, index: str, key: dict[str, str]) -> str:
-    """The Go MongoDB driver's text for a duplicate key on an insert or update."""
-    shown = ", ".join(f'{field}: "{value}"' for field, value in key.items())
-    return (
-        f"write exception: write errors: [E11000 duplicate key error collection: "
-        f"{database}.{collection} index: {index} dup key: {{ {shown}, created: null }}]"
-    )
-
-
 class AdminRepository(Protocol):
     async def get_by_username(self, username: str) -> Admin | None: ...
 
@@ -142,9 +135,10 @@ class MetaRepository(Protocol):
     async def get_by_name(self, kind: Kind, name: str, owner: str) -> Meta | None: ...
 
     async def list(
-        self, kind: Kind, owner: str, *, ids: list[str] | None = None, limit: int = 100
+        self, kind: Kind, owner: str, *, ids: list[str] | None = None, limit: int = LIST_CAP
     ) -> list[Meta]:
-        """The owner's documents of this kind in insertion order; only ``ids`` when given."""
+        """The owner's documents of this kind in insertion order, at most ``limit`` of them;
+        only ``ids`` when given."""
 
     async def update(self, meta: Meta) -> None:
         """Write name, updated_at and the kind's fields; :class:`DuplicateKey` on a taken name."""

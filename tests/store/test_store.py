@@ -99,8 +99,8 @@ def test_permissions_document_shape():
 
 
 async def test_every_document_of_a_kind_of_every_owner_in_pages(store, monkeypatch):
-    monkeypatch.setattr("faynosync.store.sqlite.PAGE", 2)
-    monkeypatch.setattr("faynosync.store.mongo.BATCH", 2)
+    monkeypatch.setattr("faynosync.store.sqlite.connection.PAGE", 2)
+    monkeypatch.setattr("faynosync.store.mongo.connection.BATCH", 2)
     apps = [
         Meta(id=new_id(), kind=Kind.APP, name=f"app{n}", owner=owner, updated_at=WHEN, **extra)
         for n, (owner, extra) in enumerate(

@@ -198,8 +198,8 @@ async def test_latest_and_steps(store):
 
 async def test_every_artifact_link_of_every_owner_in_pages(store, monkeypatch):
     """Read in several round trips (pages of 2 here), nothing missed, nothing twice."""
-    monkeypatch.setattr("faynosync.store.sqlite.PAGE", 2)
-    monkeypatch.setattr("faynosync.store.mongo.BATCH", 2)
+    monkeypatch.setattr("faynosync.store.sqlite.connection.PAGE", 2)
+    monkeypatch.setattr("faynosync.store.mongo.connection.BATCH", 2)
     other_app = new_id()
     versions = [
         version("1.0.0", artifacts=[]),

@@ -1,0 +1,148 @@
+"""MongoDB documents to the store's records and back, in FaynoSync's field names, order and
+BSON types."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bson import ObjectId
+
+from faynosync.store.models import (
+    NAME_FIELDS,
+    Admin,
+    Artifact,
+    ChangelogEntry,
+    Kind,
+    Meta,
+    Permissions,
+    TeamUser,
+    Updater,
+    Version,
+)
+from faynosync.store.mongo.connection import Document
+from faynosync.store.mongo.ordering import ORDER_FIELD, order_document
+
+EXISTS = {"$exists": True}
+
+
+def oid(hex_id: str) -> ObjectId:
+    return ObjectId(hex_id)
+
+
+def admin_from(doc: Document) -> Admin:
+    return Admin(
+        id=str(doc["_id"]),
+        username=doc.get("username", ""),
+        password=doc.get("password", ""),
+        updated_at=doc.get("updated_at") or datetime.fromtimestamp(0, UTC),
+    )
+
+
+def team_user_from(doc: Document) -> TeamUser:
+    return TeamUser(
+        id=str(doc["_id"]),
+        username=doc.get("username", ""),
+        password=doc.get("password", ""),
+        owner=doc.get("owner", ""),
+        permissions=Permissions.from_document(doc.get("permissions")),
+        updated_at=doc.get("updated_at") or datetime.fromtimestamp(0, UTC),
+    )
+
+
+def meta_from(kind: Kind, doc: Document) -> Meta:
+    updaters = doc.get("updaters")
+    return Meta(
+        id=str(doc["_id"]),
+        kind=kind,
+        name=str(doc.get(NAME_FIELDS[kind], "")),
+        owner=str(doc.get("owner", "")),
+        updated_at=doc.get("updated_at") or datetime.fromtimestamp(0, UTC),
+        logo=str(doc.get("logo") or ""),
+        description=str(doc.get("description") or ""),
+        private=doc.get("private") is True,
+        updaters=None
+        if not isinstance(updaters, list)
+        else [
+            Updater(type=str(u.get("type", "")), default=u.get("default") is True)
+            for u in updaters
+            if isinstance(u, dict)
+        ],
+    )
+
+
+def kind_fields(meta: Meta) -> Document:
+    """The fields between the name and updated_at, in FaynoSync's order."""
+    if meta.kind is Kind.PLATFORM:
+        return {"updaters": [{"type": u.type, "default": u.default} for u in meta.updaters or []]}
+    if meta.kind is not Kind.APP:
+        return {}
+    fields: Document = {}
+    if meta.logo:
+        fields["logo"] = meta.logo
+    if meta.description:
+        fields["description"] = meta.description
+    if meta.private:
+        fields["private"] = True
+    return fields
+
+
+def artifact_document(artifact: Artifact) -> Document:
+    return {
+        "link": artifact.link,
+        "platform": oid(artifact.platform),
+        "arch": oid(artifact.arch),
+        "package": artifact.package,
+        "signature": artifact.signature,
+    }
+
+
+def version_document(version: Version) -> Document:
+    """A version as FaynoSync stores it in ``apps``."""
+    return {
+        "_id": oid(version.id),
+        "app_id": oid(version.app_id),
+        "version": version.version,
+        "channel_id": oid(version.channel_id),
+        "published": version.published,
+        "critical": version.critical,
+        "required_intermediate": version.required_intermediate,
+        "artifacts": [artifact_document(a) for a in version.artifacts],
+        "changelog": [
+            {"version": c.version, "changes": c.changes, "date": c.date} for c in version.changelog
+        ],
+        "updated_at": version.updated_at,
+        "owner": version.owner,
+        ORDER_FIELD: order_document(version.version),
+    }
+
+
+def version_from(doc: Document) -> Version:
+    return Version(
+        id=str(doc["_id"]),
+        app_id=str(doc.get("app_id", "")),
+        version=str(doc.get("version", "")),
+        channel_id=str(doc.get("channel_id", "")),
+        published=doc.get("published") is True,
+        critical=doc.get("critical") is True,
+        required_intermediate=doc.get("required_intermediate") is True,
+        artifacts=[
+            Artifact(
+                link=str(a.get("link", "")),
+                platform=str(a.get("platform", "")),
+                arch=str(a.get("arch", "")),
+                package=str(a.get("package", "")),
+                signature=str(a.get("signature", "")),
+            )
+            for a in doc.get("artifacts") or []
+        ],
+        changelog=[
+            ChangelogEntry(
+                version=str(c.get("version", "")),
+                changes=str(c.get("changes", "")),
+                date=str(c.get("date", "")),
+            )
+            for c in doc.get("changelog") or []
+        ],
+        updated_at=doc.get("updated_at") or datetime.fromtimestamp(0, UTC),
+        owner=str(doc.get("owner", "")),
+    )

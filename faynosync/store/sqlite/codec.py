@@ -1,0 +1,106 @@
+"""SQLite rows to the store's records and back: times in milliseconds, nested parts as JSON."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from faynosync.core.gotime import from_millis
+from faynosync.store.models import (
+    Admin,
+    Artifact,
+    ChangelogEntry,
+    Kind,
+    Meta,
+    Permissions,
+    TeamUser,
+    Updater,
+    Version,
+)
+from faynosync.store.rules import ordering
+
+
+def admin_from(row: sqlite3.Row) -> Admin:
+    return Admin(
+        id=row["id"],
+        username=row["username"],
+        password=row["password"],
+        updated_at=from_millis(row["updated_at"]),
+    )
+
+
+def team_user_from(row: sqlite3.Row) -> TeamUser:
+    return TeamUser(
+        id=row["id"],
+        username=row["username"],
+        password=row["password"],
+        owner=row["owner"],
+        permissions=Permissions.from_document(json.loads(row["permissions"])),
+        updated_at=from_millis(row["updated_at"]),
+    )
+
+
+def permissions_json(permissions: Permissions) -> str:
+    return json.dumps(permissions.to_document())
+
+
+def meta_from(row: sqlite3.Row) -> Meta:
+    updaters = json.loads(row["updaters"]) if row["updaters"] is not None else None
+    return Meta(
+        id=row["id"],
+        kind=Kind(row["kind"]),
+        name=row["name"],
+        owner=row["owner"],
+        updated_at=from_millis(row["updated_at"]),
+        logo=row["logo"],
+        description=row["description"],
+        private=bool(row["private"]),
+        updaters=None if updaters is None else [Updater(**u) for u in updaters],
+    )
+
+
+def updaters_json(meta: Meta) -> str | None:
+    if meta.updaters is None:
+        return None
+    return json.dumps([{"type": u.type, "default": u.default} for u in meta.updaters])
+
+
+def artifact_from(row: sqlite3.Row) -> Artifact:
+    return Artifact(
+        link=row["link"],
+        platform=row["platform"],
+        arch=row["arch"],
+        package=row["package"],
+        signature=row["signature"],
+    )
+
+
+def version_from(row: sqlite3.Row, artifacts: list[Artifact]) -> Version:
+    """A ``versions`` row with its artifacts, in upload order."""
+    return Version(
+        id=row["id"],
+        app_id=row["app_id"],
+        version=row["version"],
+        channel_id=row["channel_id"],
+        published=bool(row["published"]),
+        critical=bool(row["critical"]),
+        required_intermediate=bool(row["required_intermediate"]),
+        artifacts=artifacts,
+        changelog=[ChangelogEntry(**c) for c in json.loads(row["changelog"])],
+        updated_at=from_millis(row["updated_at"]),
+        owner=row["owner"],
+    )
+
+
+def changelog_json(version: Version) -> str:
+    return json.dumps([vars(c) for c in version.changelog])
+
+
+OrderingColumns = tuple[int | None, int | None, int | None, int | None, str | None, str | None]
+
+
+def ordering_columns(version: str) -> OrderingColumns:
+    """``sort1`` to ``sort4`` (null when the version cannot be ordered), ``sort_error`` and
+    ``step_key`` of a version (:func:`store.rules.ordering`)."""
+    order = ordering(version)
+    return (*(order.parts or (None, None, None, None)), order.error, order.step)

@@ -1,0 +1,109 @@
+"""The SQLite connections: reads on the event loop's thread, writes one at a time on aiosqlite's."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from faynosync.store.protocol import StoreError
+
+PAGE = 1000  # rows per query when a whole table is read
+
+
+class Db:
+    """Two connections: reads see committed data only; writes are serialised on the other.
+
+    Reads are indexed lookups of tens of microseconds, run on the event loop's own thread:
+    handing each to a worker thread cost several times that (the update-check hot path makes
+    about ten). In WAL mode a reader never waits for a writer. Writes go through aiosqlite's
+    thread, one transaction at a time.
+    """
+
+    def __init__(self, reader: sqlite3.Connection, writer: aiosqlite.Connection) -> None:
+        self.reader = reader
+        self.writer = writer
+        self.write_lock = asyncio.Lock()
+
+    async def one(self, sql: str, *params: Any) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = self.reader.execute(sql, params).fetchone()
+        return row
+
+    async def all(self, sql: str, *params: Any) -> list[sqlite3.Row]:
+        return self.reader.execute(sql, params).fetchall()
+
+    async def run(self, sql: str, *params: Any) -> int:
+        """Execute one write statement (atomic on its own); return the changed row count."""
+        async with self.write_lock, self.writer.execute(sql, params) as cursor:
+            return cursor.rowcount
+
+    async def pages(self, sql: str, *params: Any) -> AsyncIterator[list[sqlite3.Row]]:
+        """A whole table read in batches, each its own query: ``sql`` selects ``page_key``
+        (a rowid) and ends with ``page_key > ? ORDER BY page_key LIMIT ?``."""
+        after = 0
+        while True:
+            try:
+                rows = await self.all(sql, *params, after, PAGE)
+            except (sqlite3.Error, ValueError) as exc:
+                raise StoreError(str(exc)) from exc
+            if rows:
+                yield rows
+            if len(rows) < PAGE:
+                return
+            after = rows[-1]["page_key"]
+            await asyncio.sleep(0)  # reads run on the loop's thread: let requests in between
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self.write_lock:
+            await self.writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.writer
+            except BaseException:
+                await self.writer.rollback()
+                raise
+            await self.writer.commit()
+
+    async def close(self) -> None:
+        self.reader.close()
+        await self.writer.close()
+
+
+async def open_db(path: Path) -> Db:
+    """Both connections to the database file at ``path``, created (with its folder) if need be."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        writer = await _connect(path)
+        reader = _connect_reader(path)
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open {path}: {exc}") from exc
+    return Db(reader, writer)
+
+
+_PRAGMAS = (
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = NORMAL",
+    "PRAGMA busy_timeout = 5000",
+    "PRAGMA foreign_keys = ON",
+)
+
+
+def _connect_reader(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    for pragma in _PRAGMAS:
+        conn.execute(pragma)
+    return conn
+
+
+async def _connect(path: Path) -> aiosqlite.Connection:
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    for pragma in _PRAGMAS:
+        await conn.execute(pragma)
+    return conn

@@ -1,0 +1,283 @@
+"""Versions and their artifacts in SQLite's ``versions`` and ``artifacts`` tables (the
+VersionRepository), sorted by the ordering columns kept with each row."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from faynosync.core.gotime import to_millis
+from faynosync.store.models import Artifact, ArtifactLink, Kind, Version, VersionFilter
+from faynosync.store.protocol import StoreError
+from faynosync.store.rules import REFERENCE_FIELDS, version_conditions
+from faynosync.store.sqlite.codec import (
+    artifact_from,
+    changelog_json,
+    ordering_columns,
+    version_from,
+)
+from faynosync.store.sqlite.connection import Db
+from faynosync.store.sqlite.errors import translated
+
+
+def _reference_query(field: str) -> str:
+    # A field of a version's artifacts ("artifacts.platform") is a column of their table.
+    table, _, column = field.rpartition(".")
+    return f"SELECT 1 FROM {table or 'versions'} WHERE {column} = ? LIMIT 1"
+
+
+_REFERENCE_QUERIES = {kind: _reference_query(field) for kind, field in REFERENCE_FIELDS.items()}
+
+
+def _version_where(query: VersionFilter) -> tuple[str, list[Any]]:
+    conditions = version_conditions(query)
+    clauses: list[str] = ["v.owner = ?"]
+    params: list[Any] = [conditions.owner]
+    for column, value in conditions.ids.items():
+        clauses.append(f"v.{column} = ?")
+        params.append(value)
+    for column, flag in conditions.flags.items():
+        # A literal, not a parameter: SQLite uses partial indexes only for literals.
+        clauses.append(f"v.{column} = {int(flag)}")
+    if conditions.artifact:
+        # Both ids on the same artifact, as MongoDB's $elemMatch.
+        element = " AND ".join(f"a.{column} = ?" for column in conditions.artifact)
+        clauses.append(
+            f"EXISTS (SELECT 1 FROM artifacts a WHERE a.version_id = v.id AND {element})"
+        )
+        params.extend(conditions.artifact.values())
+    return " AND ".join(clauses), params
+
+
+class SqliteVersions:
+    def __init__(self, db: Db) -> None:
+        self._db = db
+
+    async def _load(self, rows: list[sqlite3.Row]) -> list[Version]:
+        if not rows:
+            return []
+        ids = json.dumps([row["id"] for row in rows])
+        artifacts: dict[str, list[Artifact]] = {row["id"]: [] for row in rows}
+        for a in await self._db.all(
+            "SELECT * FROM artifacts WHERE version_id IN (SELECT value FROM json_each(?))"
+            " ORDER BY version_id, position",
+            ids,
+        ):
+            artifacts[a["version_id"]].append(artifact_from(a))
+        return [version_from(row, artifacts[row["id"]]) for row in rows]
+
+    async def _one(self, sql: str, *params: Any) -> Version | None:
+        row = await self._db.one(sql, *params)
+        return (await self._load([row]))[0] if row else None
+
+    @staticmethod
+    async def _add_artifacts(
+        conn: aiosqlite.Connection, version_id: str, artifacts: list[Artifact], start: int
+    ) -> None:
+        """Insert artifacts at positions ``start``, ``start + 1``, … of the version."""
+        await conn.executemany(
+            "INSERT INTO artifacts (version_id, position, link, platform, arch, package,"
+            " signature) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (version_id, start + i, a.link, a.platform, a.arch, a.package, a.signature)
+                for i, a in enumerate(artifacts)
+            ],
+        )
+
+    async def _write_artifacts(self, conn: aiosqlite.Connection, version: Version) -> None:
+        await conn.execute("DELETE FROM artifacts WHERE version_id = ?", (version.id,))
+        await self._add_artifacts(conn, version.id, version.artifacts, 0)
+
+    @translated
+    async def insert(self, version: Version) -> None:
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO versions (id, app_id, version, channel_id, published, critical,"
+                " required_intermediate, changelog, updated_at, owner,"
+                " sort1, sort2, sort3, sort4, sort_error, step_key)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    version.id,
+                    version.app_id,
+                    version.version,
+                    version.channel_id,
+                    int(version.published),
+                    int(version.critical),
+                    int(version.required_intermediate),
+                    changelog_json(version),
+                    to_millis(version.updated_at),
+                    version.owner,
+                    *ordering_columns(version.version),
+                ),
+            )
+            await self._write_artifacts(conn, version)
+
+    @translated
+    async def get(self, version_id: str) -> Version | None:
+        return await self._one("SELECT * FROM versions WHERE id = ?", version_id)
+
+    @translated
+    async def find(self, app_id: str, version: str, owner: str) -> Version | None:
+        return await self._one(
+            "SELECT * FROM versions WHERE app_id = ? AND version = ? AND owner = ?",
+            app_id,
+            version,
+            owner,
+        )
+
+    @translated
+    async def append_artifacts(
+        self, version_id: str, artifacts: list[Artifact], updated_at: datetime
+    ) -> bool:
+        async with self._db.transaction() as conn:
+            for a in artifacts:
+                async with conn.execute(
+                    "SELECT 1 FROM artifacts WHERE version_id = ? AND package = ?"
+                    " AND platform = ? AND arch = ?",
+                    (version_id, a.package, a.platform, a.arch),
+                ) as cursor:
+                    if await cursor.fetchone() is not None:
+                        return False
+            async with conn.execute(
+                "SELECT coalesce(max(position) + 1, 0) FROM artifacts WHERE version_id = ?",
+                (version_id,),
+            ) as cursor:
+                row = await cursor.fetchone()
+            start = int(row[0]) if row else 0
+            changed = await conn.execute(
+                "UPDATE versions SET updated_at = ? WHERE id = ?",
+                (to_millis(updated_at), version_id),
+            )
+            if changed.rowcount == 0:
+                return False
+            await self._add_artifacts(conn, version_id, artifacts, start)
+        return True
+
+    @translated
+    async def save(self, version: Version) -> None:
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE versions SET published = ?, critical = ?, required_intermediate = ?,"
+                " changelog = ?, updated_at = ? WHERE id = ?",
+                (
+                    int(version.published),
+                    int(version.critical),
+                    int(version.required_intermediate),
+                    changelog_json(version),
+                    to_millis(version.updated_at),
+                    version.id,
+                ),
+            )
+            await self._write_artifacts(conn, version)
+
+    @translated
+    async def delete(self, version_id: str) -> bool:
+        return await self._db.run("DELETE FROM versions WHERE id = ?", version_id) > 0
+
+    async def _ordered(
+        self, where: str, params: list[Any], *, skip: int, limit: int
+    ) -> list[sqlite3.Row]:
+        """Rows in the database ordering; fails as the original's query does on a version it
+        cannot convert."""
+        failed = await self._db.one(
+            f"SELECT sort_error FROM versions v WHERE {where} AND sort_error IS NOT NULL LIMIT 1",
+            *params,
+        )
+        if failed is not None:
+            raise StoreError(failed["sort_error"])
+        return await self._db.all(
+            f"SELECT * FROM versions v WHERE {where}"
+            " ORDER BY sort1 DESC, sort2 DESC, sort3 DESC, sort4 DESC, rowid LIMIT ? OFFSET ?",
+            *params,
+            limit,
+            skip,
+        )
+
+    @translated
+    async def search(
+        self, query: VersionFilter, *, skip: int, limit: int
+    ) -> tuple[list[Version], int]:
+        where, params = _version_where(query)
+        rows = await self._ordered(where, params, skip=skip, limit=limit)
+        count = await self._db.one(f"SELECT count(*) FROM versions v WHERE {where}", *params)
+        return await self._load(rows), int(count[0]) if count else 0
+
+    @translated
+    async def latest(self, query: VersionFilter) -> Version | None:
+        where, params = _version_where(query)
+        rows = await self._ordered(where, params, skip=0, limit=1)
+        return (await self._load(rows))[0] if rows else None
+
+    @translated
+    async def steps(
+        self,
+        query: VersionFilter,
+        *,
+        above: str,
+        inclusive: bool,
+        up_to: str,
+        skip: int,
+        limit: int,
+    ) -> list[tuple[str, str]]:
+        where, params = _version_where(query)
+        low = ">=" if inclusive else ">"
+        rows = await self._db.all(
+            f"SELECT id, version FROM versions v WHERE {where}"
+            f" AND (step_key IS NULL OR (step_key {low} ? AND step_key <= ?))"
+            " ORDER BY step_key, rowid LIMIT ? OFFSET ?",
+            *params,
+            above,
+            up_to,
+            limit,
+            skip,
+        )
+        return [(row["id"], row["version"]) for row in rows]
+
+    @translated
+    async def with_private_link(self, link: str) -> Version | None:
+        return await self._one(
+            "SELECT * FROM versions WHERE id = (SELECT version_id FROM artifacts WHERE link = ?"
+            " LIMIT 1)",
+            link,
+        )
+
+    @translated
+    async def references(self, kind: Kind, meta_id: str) -> bool:
+        return await self._db.one(_REFERENCE_QUERIES[kind], meta_id) is not None
+
+    @translated
+    async def holding(self, links: list[str]) -> list[tuple[str, str]]:
+        rows = await self._db.all(
+            "SELECT version_id, link FROM artifacts WHERE link IN (SELECT value FROM json_each(?))",
+            json.dumps(links),
+        )
+        return [(row["version_id"], row["link"]) for row in rows]
+
+    @translated
+    async def remove_artifacts(self, version_id: str, links: list[str]) -> None:
+        await self._db.run(
+            "DELETE FROM artifacts WHERE version_id = ?"
+            " AND link IN (SELECT value FROM json_each(?))",
+            version_id,
+            json.dumps(links),
+        )
+
+    async def artifact_links(self) -> AsyncIterator[ArtifactLink]:
+        sql = (
+            "SELECT a.rowid AS page_key, a.link, a.version_id, v.app_id, v.owner"
+            " FROM artifacts a JOIN versions v ON v.id = a.version_id"
+            " WHERE page_key > ? ORDER BY page_key LIMIT ?"
+        )
+        async for rows in self._db.pages(sql):
+            for row in rows:
+                yield ArtifactLink(
+                    link=row["link"],
+                    version_id=row["version_id"],
+                    app_id=row["app_id"],
+                    owner=row["owner"],
+                )
