@@ -134,6 +134,7 @@ def main(argv: list[str] | None = None) -> None:
             host=args.host,
             port=settings.PORT,
             log_level=level,
+            access_log=settings.FAYNOSYNC_ACCESS_LOG,
             **server.options(),
         )
         return
@@ -146,6 +147,7 @@ def main(argv: list[str] | None = None) -> None:
         host=args.host,
         port=settings.PORT,
         log_level=level,
+        access_log=settings.FAYNOSYNC_ACCESS_LOG,
         **server.options(),
     )
 

@@ -81,6 +81,7 @@ class Settings(BaseSettings):
     FAYNOSYNC_TELEMETRY_MAX_DEVICES: PositiveInt = 20_000
     FAYNOSYNC_DATA_DIR: Path = Path("data")
     FAYNOSYNC_LOG_LEVEL: str = "info"
+    FAYNOSYNC_ACCESS_LOG: GoBool = True
     # Objects younger than this (seconds) may be uploads in flight: fsck never removes them.
     FAYNOSYNC_ORPHAN_GRACE: float = 3600.0
     # Seconds after start when the consistency report runs in the background; negative: never.

@@ -98,3 +98,12 @@ def test_workers_serve_one_port(tmp_path: Path, how, mongodb_url):
         while {offered(server.url) for _ in range(10)} != {"2.0.dmg"}:
             assert time.monotonic() - written < 5, "a worker still serves 1.0"
             time.sleep(0.05)
+
+
+@pytest.mark.parametrize(("setting", "logged"), [("true", True), ("false", False)])
+def test_the_access_log_is_a_setting(tmp_path: Path, setting, logged):
+    with serving(tmp_path / "data", FAYNOSYNC_ACCESS_LOG=setting) as server:
+        for _ in range(3):
+            httpx.get(f"{server.url}/health")
+        time.sleep(0.2)
+        assert ('"GET /health HTTP/1.1" 200' in server.output()) is logged
