@@ -37,6 +37,7 @@ def cors_headers(scope: Scope, origins: frozenset[str]) -> list[tuple[bytes, byt
     ]
 
 
+_KNOWN_PATHS = 4096
 _ALLOW_HEADERS = CORS_ALLOW_HEADERS.encode()
 _ALLOW_METHODS = CORS_ALLOW_METHODS.encode()
 
@@ -46,12 +47,22 @@ class GinFront:
 
     def __init__(self, app: ASGIApp, *, routes: list[BaseRoute], cors_origins: list[str]):
         self.app = app
-        self._routes = routes  # the live list: routes added later count too
+        self._routes = routes  # the live list: routes added before the first request count too
         self._origins = frozenset(cors_origins)
+        # Whether (method, path) has a route: matching runs every route's pattern, so the
+        # answers are kept (bounded: paths with parameters are endless).
+        self._known: dict[tuple[str, str], bool] = {}
 
     def _routed(self, scope: Scope, path: str) -> bool:
-        probe = {**scope, "path": path}
-        return any(route.matches(probe)[0] is Match.FULL for route in self._routes)
+        key = (scope["method"], path)
+        known = self._known.get(key)
+        if known is None:
+            probe = {**scope, "path": path}
+            known = any(route.matches(probe)[0] is Match.FULL for route in self._routes)
+            if len(self._known) >= _KNOWN_PATHS:
+                self._known.clear()
+            self._known[key] = known
+        return known
 
     def _cors_headers(self, scope: Scope) -> list[tuple[bytes, bytes]]:
         return cors_headers(scope, self._origins)
