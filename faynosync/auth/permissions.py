@@ -1,4 +1,7 @@
-"""The permission matrix of team users: which flag guards which route (spec section 10.1)."""
+"""The permission matrix of team users: which flag guards which route.
+
+See docs/behaviour.md#permissions.
+"""
 
 from __future__ import annotations
 

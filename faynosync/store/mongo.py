@@ -43,7 +43,8 @@ Document = dict[str, Any]
 _EXISTS = {"$exists": True}
 BATCH = 1000  # documents per round trip when a whole collection is read
 
-# Spec section 4.2: the indexes after all FaynoSync v1.4.6 migrations, by collection.
+# The indexes after all FaynoSync v1.4.6 migrations, by collection
+# (docs/behaviour.md#mongodb-indexes).
 INDEXES: dict[str, list[Document]] = {
     "apps": [
         {"name": "app_name_sort_by_asc_created", "key": [("app_name", 1), ("created", -1)]},

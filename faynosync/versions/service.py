@@ -142,7 +142,8 @@ def plan(
     private: bool,
     files: list[FormFile],
 ) -> list[tuple[Stored, FormFile]]:
-    """Where each uploaded file goes (spec 5.2) and the link stored for it (5.3)."""
+    """Where each uploaded file goes (docs/behaviour.md#object-keys) and the link stored for it
+    (docs/behaviour.md#links)."""
     planned = []
     for upload in files:
         key = artifact_key(
