@@ -49,6 +49,20 @@ def test_no_comment_cites_a_document_outside_the_repository():
             )
 
 
+def test_every_link_between_pages_reaches_its_heading():
+    pages = [ROOT / "README.md", ROOT / "CONTRIBUTING.md", ROOT / "CHANGELOG.md"]
+    pages += sorted((ROOT / "docs").rglob("*.md"))
+    for page in pages:
+        if not page.is_file():
+            continue
+        for target, anchor in re.findall(r"\]\(([\w/.-]*\.md)?(?:#([\w-]+))?\)", page.read_text()):
+            linked = (page.parent / target) if target else page
+            where = f"{page.relative_to(ROOT)} -> {target}#{anchor}"
+            assert linked.is_file(), f"{where}: no such page"
+            if anchor:
+                assert anchor in anchors(linked), f"{where}: no such heading"
+
+
 def test_the_anchors_follow_githubs_rule(tmp_path):
     page = tmp_path / "page.md"
     page.write_text("# How it works\n\n## Routing and CORS\n\n### `GET /download`: links\n")
