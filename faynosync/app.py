@@ -64,7 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ResponseCache(settings.FAYNOSYNC_CACHE_TTL) if settings.PERFORMANCE_MODE else None
     )
     install_error_handlers(app)
-    # Spec section 3.1 order; the hot update-check routes come first.
+    # FaynoSync's order (docs/behaviour.md#route-order); the hot update-check routes come first.
     app.include_router(system_router.router)
     app.include_router(checks_router.router)
     app.include_router(auth_router.public)

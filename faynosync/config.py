@@ -38,7 +38,7 @@ class Settings(BaseSettings):
         env_file=".env", env_file_encoding="utf-8", case_sensitive=True, extra="ignore"
     )
 
-    # FaynoSync's variables (spec section 1.2).
+    # FaynoSync's variables (docs/behaviour.md#configuration).
     PORT: Annotated[int, BeforeValidator(_port)] = 9000
     MONGODB_URL: str = ""
     API_URL: str = ""

@@ -1,5 +1,8 @@
-"""The permission matrix of team users: which flag guards which route (spec section 10.1), and
-how the API shows a team user's permissions."""
+"""The permission matrix of team users: which flag guards which route, and how the API shows
+a team user's permissions.
+
+See docs/behaviour.md#permissions.
+"""
 
 from __future__ import annotations
 

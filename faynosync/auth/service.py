@@ -102,7 +102,10 @@ async def update_admin(
 async def authorize(
     *, store: Store, username: str, permission: Permission, resource: Resource
 ) -> Principal:
-    """The permission guard: admins pass, team users need the flag (spec section 3.2)."""
+    """The permission guard: admins pass, team users need the flag.
+
+    See docs/behaviour.md#permission-guard.
+    """
     admin = await store.admins.get_by_username(username)
     if admin is not None:
         return Principal(username=username, owner=username, admin=admin)

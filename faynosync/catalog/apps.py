@@ -31,7 +31,7 @@ LOGO_BUSY = "another request is storing this app's logo right now; try again"
 
 
 def logo_key(app_name: str, username: str, filename: str) -> str:
-    # The original names the key after the caller, even a team user (Q19).
+    # The original names the key after the caller, even a team user (docs/behaviour.md#object-keys).
     return f"{app_name}-{username}/{app_name}-logo{extension(filename)}"
 
 

@@ -1,4 +1,7 @@
-"""A platform's ``updaters`` setting: the valid types and the one-default rule (spec 7.1)."""
+"""A platform's ``updaters`` setting: the valid types and the one-default rule.
+
+See docs/behaviour.md#platform-updaters.
+"""
 
 from __future__ import annotations
 

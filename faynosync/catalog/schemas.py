@@ -1,4 +1,7 @@
-"""Request bodies of the catalog routes and the items the lists show (spec 3.6, 3.7, 6.5)."""
+"""Request bodies of the catalog routes and the items the lists show.
+
+See docs/behaviour.md#catalog-writes and docs/behaviour.md#lists.
+"""
 
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ def _query(request: Request) -> requests.Query:
     return lambda name: query_value(request, name)
 
 
-# The answers of an update check, by the platform's updater (spec 6.1 step 11 and 7.2).
+# The answers of an update check, by the platform's updater (docs/behaviour.md#updater-answers).
 _URL_KEYS = {"^update_url(_.*)?$": doc.STRING}
 _GENERIC = {
     "title": "Generic (manual, no or an unknown updater)",

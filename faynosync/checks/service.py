@@ -1,6 +1,7 @@
 """Update checks: ``/checkVersion`` (and the RELEASES route) and ``/apps/latest``.
 
-The rules of spec 6.1 and 6.3, step by step. The tenant is the ``owner`` parameter; every
+The rules of docs/behaviour.md#update-check and docs/behaviour.md#latest-downloads, step by step
+(the step numbers are those of that page). The tenant is the ``owner`` parameter; every
 lookup is scoped to it (the original checks channel, platform and arch names across tenants).
 """
 
@@ -38,8 +39,9 @@ class CheckRequest:
 
 @dataclass(frozen=True)
 class CheckFacts:
-    """What telemetry records of an answered check (spec 8.1): platform and arch as step 2
-    resolved them (unknown names become empty), and whether an update was offered."""
+    """What telemetry records of an answered check (docs/behaviour.md#telemetry-recording):
+    platform and arch as step 2 resolved them (unknown names become empty), and whether an
+    update was offered."""
 
     found: bool
     platform: str
@@ -255,7 +257,8 @@ def _answer(
     platform_name = platform.name if platform else ""
     arch_name = arch.name if arch else ""
     for artifact in _matching(version, platform, arch):
-        # The original keeps a link only if it names the platform and the arch (Q11).
+        # The original keeps a link only if it names the platform and the arch
+        # (docs/behaviour.md#update-check, step 11).
         if (
             not artifact.link
             or platform_name not in artifact.link

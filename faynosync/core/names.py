@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
-# Python's `$` also matches before a final newline; fullmatch does not (spec section 0.2.8).
+# Python's `$` also matches before a final newline; fullmatch does not
+# (docs/behaviour.md#name-patterns).
 APP_NAME = re.compile(r"[a-zA-Z0-9\- ]+")
 # The original takes any length; go-version's parse of a megabyte-long version would hold the
-# event loop for a second here, so versions are bounded (deviation 38).
+# event loop for a second here, so versions are bounded (docs/compatibility.md, deviation 38).
 VERSION_LONGEST = 256
 VERSION = re.compile(rf"[0-9.-]{{1,{VERSION_LONGEST}}}")
 CHANNEL = re.compile(r"[a-zA-Z0-9]*")

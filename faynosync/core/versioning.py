@@ -1,4 +1,6 @@
-"""Version strings: FaynoSync's database ordering and go-version's comparison (spec 6.2).
+"""Version strings: FaynoSync's database ordering and go-version's comparison.
+
+See docs/behaviour.md#version-ordering.
 
 The original sorts versions in MongoDB by the first four dot-separated parts converted with
 ``$toInt``: a missing part is null and sorts below any number, parts past the fourth are

@@ -1,4 +1,7 @@
-"""Reading request inputs the way Gin does: JSON bodies, forms and query values (spec 0.2)."""
+"""Reading request inputs the way Gin does: JSON bodies, forms and query values.
+
+See docs/behaviour.md#request-inputs.
+"""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """What Gin does around routing: trailing-slash redirects, CORS headers and OPTIONS answers.
 
-Spec sections 0.3 and 11.1: a path that differs from a route only by a trailing slash is
-redirected before any middleware (301 for GET, 307 otherwise); every other request but
-``GET /health`` passes the CORS middleware, which answers any OPTIONS request with 204.
+A path that differs from a route only by a trailing slash is redirected before any
+middleware (301 for GET, 307 otherwise); every other request but ``GET /health`` passes the
+CORS middleware, which answers any OPTIONS request with 204 (docs/behaviour.md#routing-and-cors).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Responses as Gin and Go's net/http write them (spec section 0.1)."""
+"""Responses as Gin and Go's net/http write them (docs/behaviour.md#responses)."""
 
 from __future__ import annotations
 

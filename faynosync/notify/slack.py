@@ -1,4 +1,7 @@
-"""Slack messages after uploads (spec 11.3): posted in the background, never failing one."""
+"""Slack messages after uploads: posted in the background, never failing one.
+
+See docs/behaviour.md#slack-messages.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Object keys and the links that carry them (spec sections 5.2-5.3)."""
+"""Object keys and the links that carry them.
+
+See docs/behaviour.md#object-keys and docs/behaviour.md#links.
+"""
 
 from __future__ import annotations
 

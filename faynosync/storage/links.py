@@ -1,7 +1,8 @@
 """The links documents store for objects, made from keys and read back into keys.
 
 Private apps' artifacts are linked through this server's ``/download?key=`` (under
-``API_URL``), public objects by their bucket's own link (spec 5.3). Made once at start.
+``API_URL``), public objects by their bucket's own link (docs/behaviour.md#links). Made once
+at start.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 One aioboto3 client, opened in the application's lifespan. Uploads use botocore's managed
 multipart transfer, reading the source in chunks. Links follow FaynoSync's rules per driver
-(spec section 5.3).
+(docs/behaviour.md#links).
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def client_endpoint(settings: Settings) -> str | None:
 
 
 def _link_prefix(settings: Settings) -> str:
-    """What FaynoSync's public links put before the key, per driver (spec 5.3)."""
+    """What FaynoSync's public links put before the key, per driver (docs/behaviour.md#links)."""
     driver, bucket, endpoint = (
         settings.STORAGE_DRIVER,
         settings.S3_BUCKET_NAME,
@@ -91,7 +91,8 @@ def public_key(settings: Settings, link: str) -> str | None:
     """The key behind a public link, None if it is not one.
 
     Links made with the current settings are reversed exactly; older ones go through
-    FaynoSync's parsing rules (spec 5.4), decoded once so that ``+`` and ``%`` survive.
+    FaynoSync's parsing rules (docs/behaviour.md#keys-from-links), decoded once so that ``+`` and
+    ``%`` survive.
     """
     prefix = _link_prefix(settings)
     if link.startswith(prefix) and len(link) > len(prefix):

@@ -1,4 +1,7 @@
-"""The records the store keeps, shaped as FaynoSync's MongoDB documents (spec section 4.1)."""
+"""The records the store keeps, shaped as FaynoSync's MongoDB documents.
+
+See docs/behaviour.md#documents.
+"""
 
 from __future__ import annotations
 

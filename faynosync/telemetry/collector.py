@@ -78,7 +78,7 @@ class TelemetryCollector:
         device: str,
         has_update: bool,
     ) -> None:
-        """One update check of one device (spec 8.1)."""
+        """One update check of one device (docs/behaviour.md#telemetry-recording)."""
         today = utc_today()
         if today != self._day:
             self._day, self._devices, self._versions, self._warned = today, {}, {}, set()

@@ -1,9 +1,10 @@
-"""``GET /telemetry``: the report of spec 8.2, computed from the stored device days.
+"""``GET /telemetry``: the report (docs/behaviour.md#telemetry-report), computed from the stored
+device days.
 
 The arithmetic is the original's: counts are summed per day (a device seen on three days counts
 three times), request counts are never filtered, and when ``apps`` is given each app is
 aggregated alone and merged, ``total_active_apps`` and ``used_versions_count`` then being the
-last app's (Q16). Arrays are sorted by name where the original's order was Redis's.
+last app's. Arrays are sorted by name where the original's order was Redis's.
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ def answer(updater: str, check: CheckAnswer) -> FeedAnswer:
 
 
 def resolve(configured: list[Updater] | None, requested: str) -> str:
-    """The updater a check uses on a platform (spec 7.1).
+    """The updater a check uses on a platform (docs/behaviour.md#platform-updaters).
 
     Without ``requested``: the platform's default. With it: the first configured type equal
     to it or starting with ``<requested>_`` (``squirrel`` finds ``squirrel_darwin``), else

@@ -8,7 +8,8 @@ from typing import Any
 
 @dataclass(frozen=True)
 class CheckAnswer:
-    """The generic /checkVersion answer, before an updater shapes it (spec 6.1 step 11)."""
+    """The generic /checkVersion answer, before an updater shapes it
+    (docs/behaviour.md#update-check, step 11)."""
 
     found: bool
     possible_rollback: bool

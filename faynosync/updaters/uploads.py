@@ -1,4 +1,4 @@
-"""What each updater demands of an upload (spec section 7.2).
+"""What each updater demands of an upload (docs/behaviour.md#upload-demands).
 
 Validators match the ``updater`` string by prefix, as the original does (``squirrel_windows_x``
 must include a RELEASES file), whereas the storage layout uses exact names (``versions.layout``).

@@ -1,4 +1,7 @@
-"""Team users of an admin: create, update, list, delete (spec 10.3-10.6). Admins only."""
+"""Team users of an admin: create, update, list, delete. Admins only.
+
+See docs/behaviour.md#team-user-routes.
+"""
 
 from __future__ import annotations
 

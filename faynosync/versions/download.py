@@ -1,4 +1,5 @@
-"""``GET /download``: a short-lived link to an object of the private bucket (spec 5.5)."""
+"""``GET /download``: a short-lived link to an object of the private bucket
+(docs/behaviour.md#downloads)."""
 
 from __future__ import annotations
 

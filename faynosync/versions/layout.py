@@ -1,4 +1,7 @@
-"""Where an artifact is stored: FaynoSync's object keys per updater (spec section 5.2)."""
+"""Where an artifact is stored: FaynoSync's object keys per updater.
+
+See docs/behaviour.md#object-keys.
+"""
 
 from __future__ import annotations
 

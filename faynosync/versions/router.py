@@ -37,7 +37,8 @@ CanEdit = Annotated[Principal, Depends(require(Permission.EDIT, Resource.APPS))]
 CanDelete = Annotated[Principal, Depends(require(Permission.DELETE, Resource.APPS))]
 CanDownload = Annotated[Principal, Depends(require(Permission.DOWNLOAD, Resource.APPS))]
 
-# What the routes answer besides success (spec 3.4-3.9, 5.5, 6.4).
+# What the routes answer besides success (docs/behaviour.md#routes, docs/behaviour.md#downloads,
+# docs/behaviour.md#search).
 _NAMES_400 = (
     "A name or version of the wrong syntax (`invalid app_name parameter`, `invalid version "
     "parameter`, `invalid channel parameter`…); a channel, platform or arch missing while the "

@@ -97,7 +97,8 @@ def place_files(
     private: bool,
     files: list[StagedFile],
 ) -> list[tuple[ObjectRef, StagedFile]]:
-    """Where each uploaded file goes (spec 5.2) and the link stored for it (5.3)."""
+    """Where each uploaded file goes (docs/behaviour.md#object-keys) and the link stored for it
+    (docs/behaviour.md#links)."""
     planned = []
     for upload in files:
         key = artifact_key(

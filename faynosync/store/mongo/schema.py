@@ -18,7 +18,8 @@ from faynosync.store.rules import name_index
 
 log = logging.getLogger(__name__)
 
-# Spec section 4.2: the indexes after all FaynoSync v1.4.6 migrations, by collection.
+# The indexes after all FaynoSync v1.4.6 migrations, by collection
+# (docs/behaviour.md#mongodb-indexes).
 INDEXES: dict[str, list[Document]] = {
     "apps": [
         {"name": "app_name_sort_by_asc_created", "key": [("app_name", 1), ("created", -1)]},
