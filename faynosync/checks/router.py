@@ -9,14 +9,21 @@ from starlette.responses import Response
 
 from faynosync.checks import requests, service
 from faynosync.checks.cache import CachedResponse, CacheKey, ResponseCache
-from faynosync.deps import StoreDep
 from faynosync.http import openapi as doc
 from faynosync.http.inputs import query_value
 from faynosync.http.responses import GoJSONResponse, go_redirect, no_content
 from faynosync.http.revalidation import etag, not_modified, not_modified_response
+from faynosync.store import Store
 from faynosync.updaters.answers import FeedAnswer
 
 router = APIRouter(tags=["checks"], default_response_class=GoJSONResponse)
+
+
+def _store(request: Request) -> Store:
+    # From the app's state, not a dependency: the update checks are the hot path, and FastAPI's
+    # dependency solving costs more than the lookup.
+    store: Store = request.app.state.store
+    return store
 
 
 def _query(request: Request) -> requests.Query:
@@ -124,9 +131,9 @@ def _revalidated(request: Request, response: Response) -> Response:
     return not_modified_response(tag, response.headers.get("cache-control", ""))
 
 
-async def _check(request: Request, store: StoreDep, check: service.CheckRequest) -> Response:
+async def _check(request: Request, check: service.CheckRequest) -> Response:
     async def answer() -> tuple[Response, bool, object]:
-        result = await service.check_version(store, check)
+        result = await service.check_version(_store(request), check)
         return _render(request, result.answer), result.cacheable, result.facts
 
     key = requests.cache_key(request.scope["path"], check)
@@ -178,7 +185,6 @@ async def _through_cache(
 )
 async def squirrel_releases(
     request: Request,
-    store: StoreDep,
     owner: str,
     app: str,
     channel: str,
@@ -190,7 +196,7 @@ async def squirrel_releases(
     check = requests.releases_request(
         owner=owner, app=app, channel=channel, platform=platform, arch=arch, version=version
     )
-    return await _check(request, store, check)
+    return await _check(request, check)
 
 
 @router.get(
@@ -224,8 +230,8 @@ async def squirrel_releases(
         CHECK_ERRORS,
     ),
 )
-async def check_version(request: Request, store: StoreDep) -> Response:
-    return await _check(request, store, requests.check_from_query(_query(request)))
+async def check_version(request: Request) -> Response:
+    return await _check(request, requests.check_from_query(_query(request)))
 
 
 @router.get(
@@ -271,11 +277,11 @@ async def check_version(request: Request, store: StoreDep) -> Response:
         ),
     ),
 )
-async def latest(request: Request, store: StoreDep) -> Response:
+async def latest(request: Request) -> Response:
     wanted = requests.latest_from_query(_query(request))
 
     async def answer() -> tuple[Response, bool, object]:
-        found = await service.latest_downloads(store, wanted)
+        found = await service.latest_downloads(_store(request), wanted)
         # As the original, only the answer with several links is kept.
         return _render(request, found), found.status == 200, None
 
