@@ -1,280 +1,429 @@
-"""/checkVersion throughput and latency on the embedded default (or MongoDB), measured with wrk.
+"""The update check against a bare FastAPI app, per server CPU-second, measured with wrk.
 
     .venv/bin/python bench/check_version.py [--duration 10] [--versions 10000]
+        [--growth 100 100000] [--only SCENARIO]... [--json]
         [--mongodb-url mongodb://host:27017/?directConnection=true]
 
-Needs wrk (Debian package ``wrk``). One server process (uvicorn, one worker) serves a tenant
-whose app has ``--versions`` published versions; wrk drives it with 50 connections. The store
-is the embedded SQLite, or with ``--mongodb-url`` that MongoDB server (in databases named
-``faynosync_bench_*``, dropped afterwards). Reported, all as ratios taken in this one run:
+Needs wrk (Debian package ``wrk``). In one run, this starts FastAPI's hello world (one route,
+``GET /health`` returning ``{"status": "healthy"}``) on uvicorn with the settings
+``faynosync serve`` uses, then ``faynosync serve`` itself on a tenant whose app has
+``--versions`` published versions (the embedded SQLite, or with ``--mongodb-url`` that MongoDB
+server, in databases named ``faynosync_bench_*`` dropped afterwards). wrk drives each with one
+thread and 50 connections for ``--duration`` seconds, after a ``--warmup``. Each figure is
+requests per second and requests per CPU-second of the server's own processes (utime + stime
+from /proc/PID/stat, the worker processes summed), and both as ratios to a baseline: on a
+shared machine the CPU-second figure is the one that holds still, so a target applies to it.
 
-- requests/s of /checkVersion with the response cache warm (PERFORMANCE_MODE=true) and with
-  it off, each against a trivial JSON endpoint of the same server (added by this script);
-- median latency of /checkVersion (cache off, one connection) at 100 and at 100,000 versions.
+Scenarios (``--only``, repeatable; all by default), targets from DESIGN.md:
 
-Targets (DESIGN.md): warm >= 0.6x, cache off >= 0.25x, latency growth <= 1.5x.
+- ``hello``: the bare FastAPI app, the baseline of the next four;
+- ``health``: faynosync's ``/health`` (>= 0.8x);
+- ``warm``: ``/checkVersion`` with the answer cache warm, PERFORMANCE_MODE=true (>= 1.2x);
+- ``revalidate``: the same request with ``If-None-Match`` and the ETag of the answer, answered
+  304 (>= 1.2x); skipped when the server sends no ETag;
+- ``off``: ``/checkVersion`` with the cache off, so the store answers (>= 0.5x);
+- ``telemetry``: ENABLE_TELEMETRY=true, cache warm and cache off, each request carrying an
+  ``X-Device-ID`` out of a set of 2,000 (all seen once before), against the same load without
+  the header (>= 0.9x); both loads come from a wrk Lua script, so wrk does the same work;
+- ``workers``: ``faynosync serve --workers 2`` against one worker, cache warm: total
+  throughput, reported only (on 2 cores with wrk beside it, only indicative); skipped when
+  ``serve`` has no ``--workers``;
+- ``growth``: median latency of ``/checkVersion``, cache off, one connection, at the two
+  ``--growth`` version counts (<= 1.3x from 100 to 100,000).
+
+The start-up consistency check is off in every server (FAYNOSYNC_START_CHECK_DELAY=-1).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import http.client
 import json
 import os
-import re
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
-import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-CHECK = (
-    "/checkVersion?app_name=benchapp&version={version}&channel=nightly"
-    "&platform=universalPlatform&arch=universalArch&owner=admin"
+from _common import (
+    CHECK,
+    ROOT,
+    Measurement,
+    Server,
+    database_url,
+    drop_database,
+    faynosync_server,
+    hello_server,
+    load_average,
+    measure,
+    require_wrk,
+    seed,
+    serve_options,
 )
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def database_url(server_url: str, name: str) -> str:
-    """``server_url`` (``--mongodb-url``) naming the database ``faynosync_bench_<name>``."""
-    parts = urllib.parse.urlsplit(server_url)
-    return urllib.parse.urlunsplit(parts._replace(path=f"/faynosync_bench_{name}"))
-
-
-def drop_database(url: str) -> None:
-    from pymongo import MongoClient
-
-    client: MongoClient[dict[str, object]] = MongoClient(url)
-    try:
-        client.drop_database(client.get_default_database().name)
-    finally:
-        client.close()
-
-
-async def seed(data_dir: Path, versions: int, mongodb_url: str = "") -> None:
-    """A tenant with one app holding ``versions`` published versions, written by the store."""
-    from faynosync.config import Settings
-    from faynosync.core import gotime
-    from faynosync.core.ids import new_id
-    from faynosync.core.security import hash_password
-    from faynosync.store import open_store
-    from faynosync.store.models import Admin, Artifact, ChangelogEntry, Kind, Meta, Version
-
-    settings = Settings(_env_file=None, FAYNOSYNC_DATA_DIR=data_dir, MONGODB_URL=mongodb_url)
-    store = await open_store(settings)
-    await store.migrate()
-    now = gotime.now()
-    await store.admins.insert(Admin(new_id(), "admin", hash_password("pw"), now))
-    ids = {}
-    for kind, name in (
-        (Kind.APP, "benchapp"),
-        (Kind.CHANNEL, "nightly"),
-        (Kind.PLATFORM, "universalPlatform"),
-        (Kind.ARCH, "universalArch"),
-    ):
-        ids[kind] = new_id()
-        await store.meta.insert(Meta(ids[kind], kind, name, "admin", now))
-    for n in range(versions):
-        version = f"1.{n // 1000}.{n % 1000}"
-        base = f"http://localhost/download?key=benchapp-admin%2Fnightly%2F{version}"
-        await store.versions.insert(
-            Version(
-                id=new_id(),
-                app_id=ids[Kind.APP],
-                version=version,
-                channel_id=ids[Kind.CHANNEL],
-                published=True,
-                critical=False,
-                required_intermediate=n % 250 == 0,
-                artifacts=[
-                    Artifact(
-                        link=f"{base}%2FuniversalPlatform%2FuniversalArch%2Fapp{ext}",
-                        platform=ids[Kind.PLATFORM],
-                        arch=ids[Kind.ARCH],
-                        package=ext,
-                    )
-                    for ext in (".dmg", ".zip")
-                ],
-                changelog=[ChangelogEntry(version, "### Changelog", "2026-01-01")],
-                updated_at=now,
-                owner="admin",
-            )
-        )
-    await store.close()
-
-
-# Started as `faynosync serve` starts it (faynosync.http.server's options), plus the route.
-SERVER = """
-import sys, uvicorn
-sys.path.insert(0, {root!r})
-from faynosync.app import create_app
-from faynosync.http import server
-from faynosync.http.responses import GoJSONResponse
-app = create_app()
-@app.get("/bench/ping")
-async def ping():
-    return GoJSONResponse({{"status": "ok"}})
-uvicorn.run(app, host="127.0.0.1", port={port}, log_level="warning", **server.options())
+SCENARIOS = ("hello", "health", "warm", "revalidate", "off", "telemetry", "workers", "growth")
+AGAINST_HELLO = ("health", "warm", "revalidate", "off")
+OLD = CHECK.format(version="1.0.1")  # an update is available to it
+DEVICES = 2000
+# Both telemetry loads build each request in Lua, so that wrk does the same work for both.
+PLAIN_SCRIPT = """
+request = function()
+  return wrk.format(nil)
+end
+"""
+DEVICES_SCRIPT = f"""
+counter = 0
+request = function()
+  counter = counter + 1
+  wrk.headers["X-Device-ID"] = "device-" .. (counter % {DEVICES})
+  return wrk.format(nil)
+end
 """
 
 
-class Server:
-    def __init__(
-        self, data_dir: Path, *, cache: bool, telemetry: bool = False, mongodb_url: str = ""
-    ) -> None:
-        self.port = free_port()
-        env = {
-            **os.environ,
-            "FAYNOSYNC_DATA_DIR": str(data_dir),
-            "PERFORMANCE_MODE": "true" if cache else "false",
-            "ENABLE_TELEMETRY": "true" if telemetry else "false",
-            "FAYNOSYNC_CACHE_TTL": "3600",
-            "JWT_SECRET": "bench-secret-bench-secret-bench-secret",
-            # The start-up consistency check would run during the measurement.
-            "FAYNOSYNC_START_CHECK_DELAY": "-1",
-        }
-        for name in ("MONGODB_URL", "STORAGE_DRIVER"):
-            env.pop(name, None)
-        if mongodb_url:
-            env["MONGODB_URL"] = mongodb_url
-        data_dir.mkdir(parents=True, exist_ok=True)  # its working directory, also on MongoDB
-        code = SERVER.format(root=str(ROOT), port=self.port)
-        self.process = subprocess.Popen([sys.executable, "-c", code], env=env, cwd=data_dir)
-        self.base = f"http://127.0.0.1:{self.port}"
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(self.base + "/bench/ping")
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("server did not start")
+@dataclass
+class Row:
+    label: str
+    measurement: Measurement | None = None
+    baseline: str = ""  # the name of the row this one is compared with
+    target: float | None = None  # the least ratio per server CPU-second
+    skipped: str = ""
 
-    def get(self, path: str) -> dict[str, object]:
-        with urllib.request.urlopen(self.base + path) as response:
-            result: dict[str, object] = json.loads(response.read())
-            return result
 
-    def get_authorized(self, path: str) -> dict[str, object]:
-        """GET as the seeded admin."""
-        login = urllib.request.Request(
-            self.base + "/login",
-            data=json.dumps({"username": "admin", "password": "pw"}).encode(),
-            method="POST",
+class Bench:
+    """One run: its options, its data sets (seeded once each), what it measured."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.work = Path(tempfile.mkdtemp(prefix="faynosync-bench-", dir=ROOT))
+        self.rows: dict[str, Row] = {}
+        self.notes: dict[str, object] = {}
+        self.latencies: dict[int, float] = {}
+        self._data: dict[int, tuple[Path, str]] = {}
+
+    def data(self, versions: int) -> tuple[Path, str]:
+        """(data directory, MongoDB URL or "") of a tenant with ``versions`` versions."""
+        if versions not in self._data:
+            url = self.args.mongodb_url and database_url(self.args.mongodb_url, f"v{versions}")
+            self._data[versions] = (self.work / f"v{versions}", url)
+            start = time.monotonic()
+            asyncio.run(seed(self.work / f"v{versions}", versions, url))
+            took = time.monotonic() - start
+            print(f"seeded {versions} versions in {took:.1f} s", file=sys.stderr)
+        return self._data[versions]
+
+    def server(
+        self,
+        versions: int | None = None,
+        *,
+        cache: bool,
+        telemetry: bool = False,
+        workers: int | None = None,
+    ) -> Server:
+        """``faynosync serve`` on the data set of ``versions`` (default ``--versions``)."""
+        data_dir, mongodb_url = self.data(self.args.versions if versions is None else versions)
+        return faynosync_server(
+            data_dir, cache=cache, telemetry=telemetry, mongodb_url=mongodb_url, workers=workers
         )
-        with urllib.request.urlopen(login) as response:
-            token = json.loads(response.read())["token"]
-        request = urllib.request.Request(self.base + path)
-        request.add_header("Authorization", f"Bearer {token}")
-        with urllib.request.urlopen(request) as response:
-            result: dict[str, object] = json.loads(response.read())
-            return result
 
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
+    def measure(
+        self,
+        server: Server,
+        path: str,
+        *,
+        connections: int = 50,
+        script: Path | None = None,
+        headers: Sequence[str] = (),
+    ) -> Measurement:
+        return measure(
+            server,
+            path,
+            connections=connections,
+            duration=self.args.duration,
+            warmup=self.args.warmup,
+            script=script,
+            headers=headers,
+        )
 
-
-def wrk(
-    url: str, *, connections: int, duration: int, script: Path | None = None
-) -> tuple[float, float]:
-    """(requests/s, median latency in ms)."""
-    extra = ["-s", str(script)] if script else []
-    out = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", *extra, url],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    value, unit = re.search(r"50%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
-    median = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-    if "Non-2xx" in out:
-        raise RuntimeError(f"errors under load:\n{out}")
-    return rps, median
+    def close(self) -> None:
+        shutil.rmtree(self.work, ignore_errors=True)
+        for _, url in self._data.values():
+            if url:
+                drop_database(url)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--duration", type=int, default=10)
-    parser.add_argument("--versions", type=int, default=10_000)
-    parser.add_argument("--growth", type=int, nargs=2, default=[100, 100_000])
-    parser.add_argument("--mongodb-url", default="", help="a MongoDB server instead of SQLite")
-    args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        sys.exit("wrk is needed: apt-get install wrk")
-    work = Path(tempfile.mkdtemp(prefix="faynosync-bench-", dir=ROOT))
-    databases: list[str] = []
+def check_answer(server: Server) -> None:
+    """The update check answers 200 with an update, as the measured requests will."""
+    answer = server.request("GET", OLD)
+    if answer.status != 200 or answer.json().get("update_available") is not True:
+        raise RuntimeError(f"unexpected answer {answer.status}: {answer.body!r}")
 
-    def mongodb(name: str) -> str:
-        if not args.mongodb_url:
-            return ""
-        databases.append(database_url(args.mongodb_url, name))
-        return databases[-1]
 
+def run_hello(bench: Bench) -> None:
+    with hello_server(bench.work) as server:
+        measured = bench.measure(server, "/health")
+    bench.rows["hello"] = Row("bare FastAPI hello world", measured)
+
+
+def run_cached(bench: Bench, selected: set[str]) -> None:
+    """``health``, ``warm`` and ``revalidate``: one server, cache on."""
+    with bench.server(cache=True) as server:
+        if "health" in selected:
+            measured = bench.measure(server, "/health")
+            bench.rows["health"] = Row("/health", measured, "hello", 0.8)
+        check_answer(server)
+        if "warm" in selected:
+            measured = bench.measure(server, OLD)
+            bench.rows["warm"] = Row("/checkVersion, cache warm", measured, "hello", 1.2)
+        if "revalidate" in selected:
+            run_revalidate(bench, server)
+
+
+def run_revalidate(bench: Bench, server: Server) -> None:
+    row = Row("/checkVersion, 304 (If-None-Match)", baseline="hello", target=1.2)
+    bench.rows["revalidate"] = row
+    etag = server.request("GET", OLD).headers.get("etag")
+    if not etag:
+        row.skipped = "not supported by this server: /checkVersion answers without an ETag"
+        return
+    again = server.request("GET", OLD, {"If-None-Match": etag})
+    if again.status != 304:
+        row.skipped = (
+            f"not supported by this server: If-None-Match with the answer's ETag gets "
+            f"{again.status}, not 304"
+        )
+        return
+    row.measurement = bench.measure(server, OLD, headers=[f"If-None-Match: {etag}"])
+
+
+def run_off(bench: Bench) -> None:
+    with bench.server(cache=False) as server:
+        check_answer(server)
+        measured = bench.measure(server, OLD)
+    label = f"/checkVersion, cache off, {bench.args.versions} versions"
+    bench.rows["off"] = Row(label, measured, "hello", 0.5)
+
+
+def see_devices(server: Server) -> None:
+    """Every device of the load checks once, so the measurement sees known devices."""
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
     try:
-        data = work / "main"
-        main_db = mongodb("main")
-        asyncio.run(seed(data, args.versions, main_db))
-        old = CHECK.format(version="1.0.1")
-        results: dict[str, tuple[float, float]] = {}
-        for cache in (True, False):
-            server = Server(data, cache=cache, mongodb_url=main_db)
-            try:
-                body = server.get(old)
-                assert body["update_available"] is True, body
-                label = "warm" if cache else "off"
-                server.get(old)
-                results[f"ping-{label}"] = wrk(
-                    server.base + "/bench/ping", connections=50, duration=args.duration
-                )
-                results[f"check-{label}"] = wrk(
-                    server.base + old, connections=50, duration=args.duration
-                )
-            finally:
-                server.stop()
-        latencies = {}
-        for count in args.growth:
-            dir_ = work / f"v{count}"
-            growth_db = mongodb(f"v{count}")
-            asyncio.run(seed(dir_, count, growth_db))
-            server = Server(dir_, cache=False, mongodb_url=growth_db)
-            try:
-                server.get(old)
-                latencies[count] = wrk(server.base + old, connections=1, duration=args.duration)[1]
-            finally:
-                server.stop()
+        for n in range(DEVICES):
+            connection.request("GET", OLD, headers={"X-Device-ID": f"device-{n}"})
+            connection.getresponse().read()
     finally:
-        shutil.rmtree(work, ignore_errors=True)
-        for url in databases:
-            drop_database(url)
+        connection.close()
 
-    store = "MongoDB" if args.mongodb_url else "SQLite"
-    print(f"{args.versions} versions on {store}, wrk -t1 -c50 -d{args.duration}s, one server")
-    for label in ("warm", "off"):
-        ping, check = results[f"ping-{label}"][0], results[f"check-{label}"][0]
-        target = 0.6 if label == "warm" else 0.25
-        print(
-            f"cache {label:4}: /checkVersion {check:8.0f} req/s, trivial {ping:8.0f} req/s, "
-            f"ratio {check / ping:.2f}x (target >= {target}x)"
-        )
-    low, high = args.growth
-    growth = latencies[high] / latencies[low]
+
+def run_telemetry(bench: Bench) -> None:
+    plain, devices = bench.work / "plain.lua", bench.work / "devices.lua"
+    plain.write_text(PLAIN_SCRIPT)
+    devices.write_text(DEVICES_SCRIPT)
+    for cache, mode in ((True, "warm"), (False, "off")):
+        name = f"telemetry-{mode}"
+        with bench.server(cache=cache, telemetry=True) as server:
+            check_answer(server)
+            see_devices(server)
+            without = bench.measure(server, OLD, script=plain)
+            with_ids = bench.measure(server, OLD, script=devices)
+            report = server.get_authorized("/telemetry?apps=benchapp").json()
+        bench.rows[name] = Row(f"telemetry, cache {mode}, no X-Device-ID", without)
+        label = f"telemetry, cache {mode}, X-Device-ID"
+        bench.rows[f"{name}-devices"] = Row(label, with_ids, name, 0.9)
+        bench.notes[f"{name} recorded"] = report.get("summary")
+
+
+def run_workers(bench: Bench) -> None:
+    row = Row("--workers 2, /checkVersion, cache warm", baseline="workers-1")
+    if "--workers" not in serve_options():
+        row.skipped = "not supported by this server: `faynosync serve` has no --workers"
+        bench.rows["workers-2"] = row
+        return
+    with bench.server(cache=True) as server:
+        check_answer(server)
+        measured = bench.measure(server, OLD)
+    bench.rows["workers-1"] = Row("one worker, /checkVersion, cache warm", measured)
+    with bench.server(cache=True, workers=2) as server:
+        check_answer(server)
+        row.measurement = bench.measure(server, OLD)
+    bench.rows["workers-2"] = row
+
+
+def run_growth(bench: Bench) -> None:
+    for count in bench.args.growth:
+        with bench.server(count, cache=False) as server:
+            check_answer(server)
+            bench.latencies[count] = bench.measure(server, OLD, connections=1).median_ms
+
+
+def run(bench: Bench) -> None:
+    selected = set(bench.args.only or SCENARIOS)
+    if "hello" in selected or selected & set(AGAINST_HELLO):
+        run_hello(bench)
+    if selected & {"health", "warm", "revalidate"}:
+        run_cached(bench, selected)
+    if "off" in selected:
+        run_off(bench)
+    if "telemetry" in selected:
+        run_telemetry(bench)
+    if "workers" in selected:
+        run_workers(bench)
+    if "growth" in selected:
+        run_growth(bench)
+
+
+# Report.
+
+GROWTH_TARGET = 1.3
+
+
+def ratios(bench: Bench, row: Row) -> tuple[float, float] | None:
+    """(per second, per CPU-second) of ``row`` as ratios to its baseline."""
+    base = bench.rows.get(row.baseline)
+    if row.measurement is None or base is None or base.measurement is None:
+        return None
+    mine, theirs = row.measurement, base.measurement
+    return mine.per_second / theirs.per_second, mine.per_cpu_second / theirs.per_cpu_second
+
+
+def growth(bench: Bench) -> dict[str, object] | None:
+    if len(bench.latencies) < 2:
+        return None
+    low, high = bench.args.growth
+    ratio = bench.latencies[high] / bench.latencies[low]
+    return {
+        "connections": 1,
+        "median_ms": {str(count): bench.latencies[count] for count in (low, high)},
+        "ratio": round(ratio, 3),
+        "target": GROWTH_TARGET,
+        "met": ratio <= GROWTH_TARGET,
+    }
+
+
+def row_json(bench: Bench, row: Row) -> dict[str, object]:
+    if row.skipped:
+        return {"label": row.label, "skipped": row.skipped}
+    assert row.measurement is not None
+    m = row.measurement
+    result: dict[str, object] = {
+        "label": row.label,
+        "requests": m.requests,
+        "seconds": m.seconds,
+        "cpu_seconds": round(m.cpu_seconds, 2),
+        "requests_per_second": round(m.per_second, 1),
+        "requests_per_cpu_second": round(m.per_cpu_second, 1),
+        "median_ms": m.median_ms,
+        "socket_errors": m.socket_errors,
+    }
+    if (pair := ratios(bench, row)) is not None:
+        result.update(baseline=row.baseline, ratio_per_second=round(pair[0], 3))
+        result.update(ratio_per_cpu_second=round(pair[1], 3), target=row.target)
+        if row.target is not None:
+            result["met"] = pair[1] >= row.target
+    return result
+
+
+def context(bench: Bench, loads: tuple[str, str]) -> dict[str, object]:
+    args = bench.args
+    return {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "store": "MongoDB" if args.mongodb_url else "SQLite",
+        "versions": args.versions,
+        "wrk": f"wrk -t1 -c50 -d{args.duration}s",
+        "warmup_seconds": args.warmup,
+        "cpus": os.cpu_count(),
+        "load_average": {"start": loads[0], "end": loads[1]},
+    }
+
+
+def as_json(bench: Bench, loads: tuple[str, str]) -> dict[str, object]:
+    return {
+        **context(bench, loads),
+        "scenarios": {name: row_json(bench, row) for name, row in bench.rows.items()},
+        "growth": growth(bench),
+        "notes": bench.notes,
+    }
+
+
+def table_line(bench: Bench, row: Row) -> str:
+    if row.skipped:
+        return f"{row.label:<40} skipped: {row.skipped}"
+    assert row.measurement is not None
+    m = row.measurement
+    line = f"{row.label:<40} {m.per_second:>8.0f} {m.per_cpu_second:>10.0f}"
+    pair = ratios(bench, row)
+    if pair is None:
+        return line
+    line += f"  {row.baseline:<15} {pair[0]:>6.2f}x {pair[1]:>7.2f}x"
+    if row.target is None:
+        return line + "  (reported; indicative on 2 cores)"
+    verdict = "met" if pair[1] >= row.target else "NOT met"
+    return line + f"  >= {row.target}x {verdict}"
+
+
+def print_table(bench: Bench, loads: tuple[str, str]) -> None:
+    about = context(bench, loads)
     print(
-        f"median latency, cache off, 1 connection: {latencies[low]:.2f} ms at {low} versions, "
-        f"{latencies[high]:.2f} ms at {high} versions, growth {growth:.2f}x (target <= 1.5x)"
+        f"faynosync bench, {about['date']}: {about['store']}, {bench.args.versions} versions, "
+        f"{about['wrk']} after a {bench.args.warmup}s warm-up, {about['cpus']} CPUs; "
+        f"load average {loads[0]} at the start, {loads[1]} at the end"
     )
+    print("ratios to the baseline of req/s and of requests per server CPU-second (utime + stime")
+    print("from /proc/PID/stat, worker processes summed); a target applies to the CPU ratio")
+    print()
+    columns = ("req/s", "req/CPU-s", "baseline", "x req/s", "x CPU-s")
+    print("{:<40} {:>8} {:>10}  {:<15} {:>7} {:>8}  target".format("", *columns))
+    for row in bench.rows.values():
+        print(table_line(bench, row))
+    for row in bench.rows.values():
+        if row.measurement is not None and row.measurement.socket_errors:
+            print(f"{row.label}: {row.measurement.socket_errors} socket errors or timeouts")
+    if (result := growth(bench)) is not None:
+        low, high = bench.args.growth
+        verdict = "met" if result["met"] else "NOT met"
+        print(
+            f"median latency, cache off, 1 connection: {bench.latencies[low]:.2f} ms at {low} "
+            f"versions, {bench.latencies[high]:.2f} ms at {high}: {result['ratio']:.2f}x "
+            f"(<= {GROWTH_TARGET}x {verdict})"
+        )
+    for name, value in bench.notes.items():
+        print(f"{name}: {json.dumps(value)}")
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds of each wrk run")
+    parser.add_argument("--warmup", type=int, default=1, help="seconds of wrk before each")
+    parser.add_argument("--versions", type=int, default=10_000, help="versions of the app")
+    parser.add_argument(
+        "--growth", type=int, nargs=2, default=[100, 100_000], metavar=("FEW", "MANY")
+    )
+    parser.add_argument("--only", action="append", choices=SCENARIOS, metavar="SCENARIO")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--mongodb-url", default="", help="a MongoDB server instead of SQLite")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse(argv)
+    require_wrk()
+    bench = Bench(args)
+    start = load_average()
+    try:
+        run(bench)
+    finally:
+        bench.close()
+    loads = (start, load_average())
+    if args.json:
+        print(json.dumps(as_json(bench, loads), indent=2))
+    else:
+        print_table(bench, loads)
 
 
 if __name__ == "__main__":

@@ -19,27 +19,18 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import ROOT, Server, faynosync_server
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def post(url: str, body: dict[str, object], token: str | None = None) -> dict[str, object]:
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST")
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    with urllib.request.urlopen(request) as response:
-        result: dict[str, object] = json.loads(response.read())
-        return result
+def post(server: Server, path: str, body: dict[str, object]) -> dict[str, object]:
+    answer = server.request("POST", path, body=json.dumps(body).encode())
+    if answer.status != 200:
+        raise RuntimeError(f"{path}: {answer.status} {answer.body!r}")
+    return answer.json()
 
 
 def rss_mib(pid: int, field: str) -> float:
@@ -72,31 +63,10 @@ def main() -> None:
     try:
         source = work / "artifact.bin"
         make_file(source, args.size_mib)
-        port = free_port()
-        env = {
-            **os.environ,
-            "FAYNOSYNC_DATA_DIR": str(work / "data"),
-            "PORT": str(port),
-            "FAYNOSYNC_START_CHECK_DELAY": "-1",  # not during the measurement
-        }
-        env.pop("MONGODB_URL", None)
-        env.pop("STORAGE_DRIVER", None)
-        command = [sys.executable, "-m", "faynosync", "--log-level", "warning", "serve"]
-        server = subprocess.Popen(
-            [*command, "--host", "127.0.0.1"],
-            cwd=work,
-            env=env,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            for _ in range(100):
-                try:
-                    urllib.request.urlopen(f"{base}/health")
-                    break
-                except OSError:
-                    time.sleep(0.1)
-            post(f"{base}/signup", {"username": "bench", "password": "bench", "api_key": ""})
-            token = str(post(f"{base}/login", {"username": "bench", "password": "bench"})["token"])
+        with faynosync_server(work / "data") as server:
+            base = server.base
+            post(server, "/signup", {"username": "bench", "password": "bench", "api_key": ""})
+            token = str(post(server, "/login", {"username": "bench", "password": "bench"})["token"])
             subprocess.run(
                 [
                     "curl",
@@ -111,7 +81,7 @@ def main() -> None:
                 ],
                 check=True,
             )
-            idle_rss = rss_mib(server.pid, "VmRSS")
+            idle_rss = rss_mib(server.process.pid, "VmRSS")
             uploads, copies = [], []
             for run in range(args.runs):
                 target = work / f"copy-{run}.bin"
@@ -135,10 +105,7 @@ def main() -> None:
                         ]
                     )
                 )
-            peak_rss = rss_mib(server.pid, "VmHWM")
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+            peak_rss = rss_mib(server.process.pid, "VmHWM")
         upload_s, copy_s = statistics.median(uploads), statistics.median(copies)
         print(f"file: {args.size_mib} MiB, {args.runs} runs (medians)")
         print(f"cp:      {copy_s:.2f} s   ({', '.join(f'{t:.2f}' for t in copies)})")
