@@ -9,6 +9,8 @@ and every other request, goes on to the routes, which fill the cache.
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.datastructures import QueryParams
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -23,6 +25,7 @@ class CachedChecks:
         self.app = app
         self._cache = cache
         self._origins = frozenset(cors_origins)
+        self._collector: Any = _UNKNOWN
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
@@ -38,11 +41,14 @@ class CachedChecks:
                         return
         await self.app(scope, receive, send)
 
-    @staticmethod
-    def _count(scope: Scope, request: object, hit: CachedResponse) -> None:
-        if isinstance(request, service.CheckRequest) and isinstance(hit.facts, service.CheckFacts):
-            device = _header(scope, b"x-device-id")
-            service.count(scope["app"].state.telemetry, request, hit.facts, device)
+    def _count(self, scope: Scope, request: object, hit: CachedResponse) -> None:
+        facts = hit.facts
+        if facts is None or not isinstance(request, service.CheckRequest):
+            return
+        if self._collector is _UNKNOWN:
+            self._collector = scope["app"].state.telemetry  # set once the app has started
+        if self._collector is not None and isinstance(facts, service.CheckFacts):
+            service.count(self._collector, request, facts, _header(scope, b"x-device-id"))
 
     async def _send(self, scope: Scope, hit: CachedResponse, send: Send) -> None:
         cors = cors_headers(scope, self._origins)
@@ -56,6 +62,7 @@ class CachedChecks:
         await send({"type": "http.response.body", "body": hit.body})
 
 
+_UNKNOWN = object()
 _PLAIN_PATHS = frozenset({requests.CHECK_PATH, requests.LATEST_PATH})
 _KEPT_ON_304 = frozenset({b"etag", b"cache-control"})
 

@@ -16,7 +16,8 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-from datetime import UTC, datetime, timedelta
+import time
+from datetime import date, datetime, timedelta
 
 from faynosync.store import Store, StoreError
 from faynosync.store.models import DeviceDay, TelemetryBatch
@@ -30,7 +31,15 @@ MAX_VERSIONS = 1_000  # distinct versions of one app a day recorded as known, by
 
 
 def utc_today() -> str:
-    return datetime.now(UTC).date().isoformat()
+    """Today's UTC date, ``YYYY-MM-DD``; made once a day, as every counted check asks for it."""
+    day = int(time.time() // 86400)
+    if day != _today[0]:
+        _today[:] = [day, (_EPOCH + timedelta(days=day)).isoformat()]
+    return str(_today[1])
+
+
+_today: list[int | str] = [-1, ""]
+_EPOCH = date(1970, 1, 1)
 
 
 def bounded(value: str) -> str:
