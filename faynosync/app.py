@@ -23,10 +23,10 @@ from faynosync.core.security import derive_key, load_or_create_secret
 from faynosync.fsck.check import Report
 from faynosync.fsck.report import log_report
 from faynosync.http import openapi as doc
-from faynosync.http.cached_checks import CachedChecks
 from faynosync.http.errors import CatchAll, install_error_handlers
 from faynosync.http.invalidation import InvalidateOnWrite
 from faynosync.http.middleware import GinFront
+from faynosync.http.update_checks import UpdateChecks
 from faynosync.local_files import router as local_files_router
 from faynosync.notify.slack import SlackNotifier
 from faynosync.storage import ObjectStorage, open_storage
@@ -83,9 +83,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(InvalidateOnWrite, cache=app.state.cache)
     app.add_middleware(CatchAll)
     app.add_middleware(GinFront, routes=app.router.routes, cors_origins=settings.cors_origins)
-    if app.state.cache is not None:
-        # Outermost: a cached update check is answered before any other layer runs.
-        app.add_middleware(CachedChecks, cache=app.state.cache, cors_origins=settings.cors_origins)
+    # Outermost: the update checks are answered before any other layer runs.
+    app.add_middleware(UpdateChecks, cors_origins=settings.cors_origins)
     return app
 
 

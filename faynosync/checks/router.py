@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from faynosync.checks import requests, service
-from faynosync.checks.cache import CachedResponse, CacheKey, ResponseCache
 from faynosync.http import openapi as doc
+from faynosync.http import update_checks
 from faynosync.http.inputs import query_value
-from faynosync.http.responses import GoJSONResponse, go_redirect, no_content
-from faynosync.http.revalidation import etag, not_modified, not_modified_response
-from faynosync.store import Store
-from faynosync.updaters.answers import FeedAnswer
+from faynosync.http.responses import GoJSONResponse
 
 router = APIRouter(tags=["checks"], default_response_class=GoJSONResponse)
-
-
-def _store(request: Request) -> Store:
-    # From the app's state, not a dependency: the update checks are the hot path, and FastAPI's
-    # dependency solving costs more than the lookup.
-    store: Store = request.app.state.store
-    return store
 
 
 def _query(request: Request) -> requests.Query:
@@ -94,75 +82,13 @@ LATEST_BODY = {
 }
 
 
-def _render(request: Request, answer: FeedAnswer) -> Response:
-    if answer.location is not None:
-        return go_redirect(request.method, request.url.path, answer.location, answer.status)
-    if answer.status == 204:
-        return no_content()
-    response = GoJSONResponse(answer.body, status_code=answer.status)
-    if answer.status == 200:
-        # An answer can be revalidated: caches in front and clients ask with If-None-Match.
-        response.headers["etag"] = etag(bytes(response.body))
-        response.headers["cache-control"] = request.app.state.settings.FAYNOSYNC_CHECK_CACHE_CONTROL
-    return response
-
-
-def _cached(entry: CachedResponse) -> Response:
-    response = Response(status_code=entry.status)
-    response.body = entry.body
-    response.raw_headers = list(entry.headers)
-    return response
-
-
-def _keep(
-    cache: ResponseCache, key: CacheKey, response: Response, generation: int, facts: object
-) -> None:
-    tag = response.headers.get("etag", "")
-    headers = tuple(response.raw_headers)
-    entry = CachedResponse(response.status_code, bytes(response.body), headers, facts, tag)
-    cache.put(key, entry, generation)
-
-
-def _revalidated(request: Request, response: Response) -> Response:
-    """304 without a body when the client (or a cache in front) has this answer already."""
-    tag = response.headers.get("etag")
-    if tag is None or not not_modified(request.headers.get("if-none-match"), tag):
-        return response
-    return not_modified_response(tag, response.headers.get("cache-control", ""))
-
-
-async def _check(request: Request, check: service.CheckRequest) -> Response:
-    async def answer() -> tuple[Response, bool, object]:
-        result = await service.check_version(_store(request), check)
-        return _render(request, result.answer), result.cacheable, result.facts
-
-    key = requests.cache_key(request.scope["path"], check)
-    response, facts = await _through_cache(request, key, answer)
-    if isinstance(facts, service.CheckFacts):
-        device = request.headers.get("x-device-id", "")
-        service.count(request.app.state.telemetry, check, facts, device)
-    return _revalidated(request, response)
-
-
-async def _through_cache(
-    request: Request, key: CacheKey, answer: Callable[[], Awaitable[tuple[Response, bool, object]]]
-) -> tuple[Response, object]:
-    """The cached answer if there is one, else ``answer()``, kept when it says it may be.
-
-    Returns the response and the facts stored with it (what telemetry needs, for hits too).
-    """
-    cache: ResponseCache | None = request.app.state.cache
-    if cache is None:
-        response, _, facts = await answer()
-        return response, facts
-    hit = cache.get(key)
-    if hit is not None:
-        return _cached(hit), hit.facts
-    generation = cache.generation
-    response, keep, facts = await answer()
-    if keep:
-        _keep(cache, key, response, generation, facts)
-    return response, facts
+async def _respond(
+    request: Request, wanted: service.CheckRequest | service.LatestRequest
+) -> Response:
+    """What ``update_checks.respond`` answers; the layer in front of routing answers these
+    paths first, so this runs only when a request reaches the routes some other way."""
+    header: update_checks.Header = lambda name: request.headers.get(name, "")  # noqa: E731
+    return await update_checks.respond(request.app.state, request.scope["path"], wanted, header)
 
 
 @router.get(
@@ -196,7 +122,7 @@ async def squirrel_releases(
     check = requests.releases_request(
         owner=owner, app=app, channel=channel, platform=platform, arch=arch, version=version
     )
-    return await _check(request, check)
+    return await _respond(request, check)
 
 
 @router.get(
@@ -231,7 +157,8 @@ async def squirrel_releases(
     ),
 )
 async def check_version(request: Request) -> Response:
-    return await _check(request, requests.check_from_query(_query(request)))
+    check = requests.check_from_query(_query(request))
+    return await _respond(request, check)
 
 
 @router.get(
@@ -279,13 +206,4 @@ async def check_version(request: Request) -> Response:
 )
 async def latest(request: Request) -> Response:
     wanted = requests.latest_from_query(_query(request))
-
-    async def answer() -> tuple[Response, bool, object]:
-        found = await service.latest_downloads(_store(request), wanted)
-        # As the original, only the answer with several links is kept.
-        return _render(request, found), found.status == 200, None
-
-    response, _ = await _through_cache(
-        request, requests.cache_key(request.url.path, wanted), answer
-    )
-    return _revalidated(request, response)
+    return await _respond(request, wanted)

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from faynosync.http.cached_checks import CachedChecks
 from faynosync.http.revalidation import etag
+from faynosync.http.update_checks import UpdateChecks
 from tests.api.test_checks import FILES, check, publish
 from tests.support.api import admin_headers, create, create_app, running
 
@@ -20,12 +20,6 @@ ORIGIN = "https://dashboard.example"
 @pytest.fixture(params=["cache on", "cache off"])
 async def server(request, settings_factory):
     async with serving(settings_factory, cache=request.param == "cache on") as pair:
-        yield pair
-
-
-@pytest.fixture
-async def cached_server(settings_factory):
-    async with serving(settings_factory, cache=True) as pair:
         yield pair
 
 
@@ -123,7 +117,7 @@ def front_only(app) -> httpx.AsyncClient:
     async def routing(scope, receive, send):
         raise AssertionError(f"{scope['path']} reached routing")
 
-    front = CachedChecks(routing, cache=app.state.cache, cors_origins=[ORIGIN])
+    front = UpdateChecks(routing, cors_origins=[ORIGIN])
 
     async def with_app(scope, receive, send):
         scope["app"] = app  # as Starlette sets it before its middleware runs
@@ -133,8 +127,8 @@ def front_only(app) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=transport, base_url="http://test")
 
 
-async def test_cached_answers_are_sent_before_routing(cached_server):
-    app, client = cached_server
+async def test_update_checks_are_answered_before_routing(server):
+    app, client = server
     releases = "/update/admin/testapp/nightly/universalPlatform/universalArch/0.1/RELEASES"
     latest = {"app_name": "testapp", "channel": "nightly", "owner": "admin"}
     warm = [
@@ -151,13 +145,16 @@ async def test_cached_answers_are_sent_before_routing(cached_server):
         for before, after in zip(warm, again, strict=True):
             assert (after.status_code, after.content) == (before.status_code, before.content)
             assert dict(after.headers) == dict(before.headers)
-        # A miss goes on to routing.
+        # A miss is answered there too (and kept); anything else goes on to routing.
+        miss = await check(front, "0.2")
+        assert miss.status_code == 200
+        assert (await check(client, "0.2")).content == miss.content
         with pytest.raises(AssertionError, match="reached routing"):
-            await check(front, "0.2")
+            await front.get("/health")
 
 
-async def test_hits_before_routing_get_cors_headers_and_are_counted(cached_server):
-    app, client = cached_server
+async def test_checks_before_routing_get_cors_headers_and_are_counted(server):
+    app, client = server
     await check(client, "0.1")
     async with front_only(app) as front:
         response = await front.get(

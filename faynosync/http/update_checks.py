@@ -1,0 +1,154 @@
+"""The update checks over HTTP: ``GET /checkVersion``, the Squirrel.Windows RELEASES route and
+``GET /apps/latest``, answered in front of routing.
+
+Every installed copy of every app polls these, so they skip FastAPI's routing and dependency
+solving: a plain ASGI layer reads the request from its raw path and query
+(``faynosync.checks.requests``, as the routes read it), looks it up in the response cache
+(PERFORMANCE_MODE), asks the checks service on a miss and keeps the answer, counts the check for
+telemetry, answers 304 to an ``If-None-Match`` naming the ETag, and adds the CORS headers the
+routes would get. The routes in ``checks.router`` call :func:`respond` too (they are reached by
+nothing but a test or a future layer in front); other methods and paths go on to routing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from starlette.datastructures import QueryParams
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from faynosync.checks import requests, service
+from faynosync.checks.cache import CachedResponse, ResponseCache
+from faynosync.errors import APIError
+from faynosync.http.errors import error_response
+from faynosync.http.middleware import cors_headers
+from faynosync.http.responses import GoJSONResponse, go_redirect, no_content
+from faynosync.http.revalidation import etag, not_modified, not_modified_response
+from faynosync.updaters.answers import FeedAnswer
+
+log = logging.getLogger(__name__)
+
+Header = Callable[[str], str]
+"""A request header by its lower-case name, "" when absent."""
+
+
+async def respond(
+    state: Any, path: str, request: service.CheckRequest | service.LatestRequest, header: Header
+) -> Response:
+    """The answer to an update check of ``path``, through the response cache when it is on.
+
+    ``state`` is the app's state (settings, store, cache, telemetry). Refusals raise
+    :class:`APIError`, as everywhere.
+    """
+    cache: ResponseCache | None = state.cache
+    key = requests.cache_key(path, request)
+    hit = cache.get(key) if cache is not None else None
+    if hit is not None:
+        response, facts = _from_cache(hit), hit.facts
+    else:
+        generation = cache.generation if cache is not None else 0
+        response, keep, facts = await _compute(state, path, request)
+        if cache is not None and keep:
+            _keep(cache, key, response, generation, facts)
+    if isinstance(request, service.CheckRequest) and isinstance(facts, service.CheckFacts):
+        service.count(state.telemetry, request, facts, header("x-device-id"))
+    tag = response.headers.get("etag")
+    if tag is not None and not_modified(header("if-none-match"), tag):
+        return not_modified_response(tag, response.headers.get("cache-control", ""))
+    return response
+
+
+async def _compute(
+    state: Any, path: str, request: service.CheckRequest | service.LatestRequest
+) -> tuple[Response, bool, object]:
+    """The answer, whether it may be kept, and what telemetry records of it."""
+    if isinstance(request, service.CheckRequest):
+        result = await service.check_version(state.store, request)
+        return _render(state, path, result.answer), result.cacheable, result.facts
+    found = await service.latest_downloads(state.store, request)
+    # As the original, only the answer with several links is kept.
+    return _render(state, path, found), found.status == 200, None
+
+
+def _render(state: Any, path: str, answer: FeedAnswer) -> Response:
+    if answer.location is not None:
+        return go_redirect("GET", path, answer.location, answer.status)
+    if answer.status == 204:
+        return no_content()
+    response = GoJSONResponse(answer.body, status_code=answer.status)
+    if answer.status == 200:
+        # An answer can be revalidated: caches in front and clients ask with If-None-Match.
+        response.headers["etag"] = etag(bytes(response.body))
+        response.headers["cache-control"] = state.settings.FAYNOSYNC_CHECK_CACHE_CONTROL
+    return response
+
+
+def _from_cache(entry: CachedResponse) -> Response:
+    response = Response(status_code=entry.status)
+    response.body = entry.body
+    response.raw_headers = list(entry.headers)
+    return response
+
+
+def _keep(
+    cache: ResponseCache, key: tuple[str, ...], response: Response, generation: int, facts: object
+) -> None:
+    tag = response.headers.get("etag", "")
+    headers = tuple(response.raw_headers)
+    entry = CachedResponse(response.status_code, bytes(response.body), headers, facts, tag)
+    cache.put(key, entry, generation)
+
+
+class UpdateChecks:
+    """ASGI middleware, outermost: update checks answered here, everything else passed on."""
+
+    def __init__(self, app: ASGIApp, *, cors_origins: list[str]) -> None:
+        self.app = app
+        self._origins = frozenset(cors_origins)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET":
+            path: str = scope["path"]
+            if path in _PLAIN_PATHS or path.startswith("/update/"):
+                params = QueryParams(scope["query_string"])
+                request = requests.read(path, lambda name: (params.getlist(name) or [""])[0])
+                if request is not None:
+                    response = await self._respond(scope, path, request)
+                    await self._send(scope, response, send)
+                    return
+        await self.app(scope, receive, send)
+
+    async def _respond(
+        self, scope: Scope, path: str, request: service.CheckRequest | service.LatestRequest
+    ) -> Response:
+        raw: list[tuple[bytes, bytes]] = scope["headers"]
+
+        def header(name: str) -> str:
+            wanted = name.encode("latin-1")
+            for key, value in raw:
+                if key == wanted:
+                    return value.decode("latin-1")
+            return ""
+
+        try:
+            return await respond(scope["app"].state, path, request, header)
+        except APIError as exc:
+            return error_response(exc)
+        except Exception:
+            log.exception("unhandled error on GET %s", path)
+            return GoJSONResponse({"error": "internal server error"}, status_code=500)
+
+    async def _send(self, scope: Scope, response: Response, send: Send) -> None:
+        headers = response.raw_headers
+        cors = cors_headers(scope, self._origins)
+        if cors:
+            headers = [*headers, *cors]
+        start = {"type": "http.response.start", "status": response.status_code, "headers": headers}
+        await send(start)
+        await send({"type": "http.response.body", "body": response.body})
+
+
+_PLAIN_PATHS = frozenset({requests.CHECK_PATH, requests.LATEST_PATH})
