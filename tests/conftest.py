@@ -3,6 +3,10 @@
 API tests take ``client`` (or ``client_factory``) and run once per store backend: SQLite, and
 MongoDB through mongoeco's wire server (started here, under Python >= 3.13) or the real MongoDB
 in ``FAYNOSYNC_TEST_MONGODB_URL``.
+
+Passwords are hashed at bcrypt cost 4 in the tests' own process (a cost 10 hash takes about a
+hundred milliseconds, and nearly every test signs up and logs in); tests marked
+``production_bcrypt`` hash at the production cost, to check what is stored.
 """
 
 from __future__ import annotations
@@ -20,13 +24,62 @@ from fastapi import FastAPI
 from pymongo import AsyncMongoClient
 
 from faynosync.config import Settings
+from faynosync.core import security
 from tests.support.api import API_KEY, API_URL, JWT_SECRET, running
 from tests.support.services import mongoeco_python, mongoeco_server, moto_server, with_database
+
+# The production cost, read before the tests lower it (tests marked production_bcrypt use it).
+PRODUCTION_BCRYPT_COST = security.BCRYPT_COST
+TEST_BCRYPT_COST = 4
 
 MONGO_SKIP_REASON = (
     "MongoDB tests need Python >= 3.13 with mongoeco[wire] (./scripts/test installs it) "
     "or a MongoDB in FAYNOSYNC_TEST_MONGODB_URL"
 )
+
+
+# --- what runs: the full matrix, or --quick ---------------------------------------------------
+
+MONGO_PARAMS = {"mongo"}
+S3_PARAMS = {"minio", "aws"}
+QUICK_LEAVES_OUT = ("mongo", "s3", "fuzz")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--quick",
+        action="store_true",
+        help="SQLite and local disk only: leave out the tests marked mongo, s3 or fuzz",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test by the services its parameters name (``mongo``, ``s3``); with --quick,
+    deselect those and the fuzz run. The parameters stay: the full run takes them all."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        values = {v for v in callspec.params.values() if isinstance(v, str)} if callspec else set()
+        if values & MONGO_PARAMS:
+            item.add_marker(pytest.mark.mongo)
+        if values & S3_PARAMS:
+            item.add_marker(pytest.mark.s3)
+    if not config.getoption("quick"):
+        return
+    kept, left_out = [], []
+    for item in items:
+        leave = any(item.get_closest_marker(name) for name in QUICK_LEAVES_OUT)
+        (left_out if leave else kept).append(item)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
+
+
+def _not_in_a_quick_run(request: pytest.FixtureRequest, service: str, marker: str) -> None:
+    if request.config.getoption("quick"):
+        pytest.fail(f"{service} in a --quick run: mark the test {marker!r} or parametrize it")
+
+
+# --- fixtures ---------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -38,8 +91,24 @@ def _clean_environment() -> Iterator[None]:
     os.environ.update(saved)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_bcrypt() -> Iterator[None]:
+    """bcrypt's cheapest cost for every hash the tests' process makes; ``hash_password`` reads
+    the module's cost at each call (servers in subprocesses keep the production cost)."""
+    security.BCRYPT_COST = TEST_BCRYPT_COST
+    yield
+    security.BCRYPT_COST = PRODUCTION_BCRYPT_COST
+
+
+@pytest.fixture(autouse=True)
+def _production_bcrypt(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if request.node.get_closest_marker("production_bcrypt") is not None:
+        monkeypatch.setattr(security, "BCRYPT_COST", PRODUCTION_BCRYPT_COST)
+
+
 @pytest.fixture(scope="session")
-def mongo_server_url() -> Iterator[str | None]:
+def mongo_server_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    _not_in_a_quick_run(request, "MongoDB", "mongo")
     url = os.environ.get("FAYNOSYNC_TEST_MONGODB_URL")
     if url:
         yield url
@@ -53,8 +122,9 @@ def mongo_server_url() -> Iterator[str | None]:
 
 
 @pytest.fixture(scope="session")
-def moto_endpoint() -> Iterator[str]:
+def moto_endpoint(request: pytest.FixtureRequest) -> Iterator[str]:
     """``host:port`` of moto's S3 server, started on first use for the rest of the run."""
+    _not_in_a_quick_run(request, "S3", "s3")
     with moto_server() as endpoint:
         yield endpoint
 
@@ -65,11 +135,12 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-async def mongodb_url(backend: str, mongo_server_url: str | None) -> AsyncIterator[str]:
+async def mongodb_url(backend: str, request: pytest.FixtureRequest) -> AsyncIterator[str]:
     """A fresh database for this test ("" on the SQLite backend); dropped afterwards."""
     if backend != "mongo":
         yield ""
         return
+    mongo_server_url: str | None = request.getfixturevalue("mongo_server_url")
     if mongo_server_url is None:
         pytest.skip(MONGO_SKIP_REASON)
     name = f"faynosync_test_{uuid.uuid4().hex[:16]}"

@@ -55,6 +55,7 @@ async def test_signup(client):
     assert await login(client, "admin", "pw")
 
 
+@pytest.mark.production_bcrypt
 async def test_signup_stores_a_2a_cost_10_hash(app, client):
     await signup(client)
     admin = await app.state.store.admins.get_by_username("admin")

@@ -30,6 +30,8 @@ from tests.api.test_checks import (
 from tests.support.api import admin_headers, assert_body, assert_error, create, create_app, upload
 
 WHEN = datetime(2024, 8, 3, 11, 46, 42, 361000, tzinfo=UTC)
+pytestmark = pytest.mark.mongo
+
 UNORDERABLE = (
     "(ConversionFailure) Failed to parse number '' in $convert with no onError value: No digits"
 )

@@ -312,11 +312,12 @@ async def build_world(app, client) -> tuple[Alice, dict[str, dict[str, str]]]:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module", params=["sqlite", "mongo"])
-async def env(request, tmp_path_factory, mongo_server_url):
+async def env(request, tmp_path_factory):
     """One world per store backend for the whole module: every test leaves it as it was
     (that is what the tests check), so building it once keeps 290 cases quick."""
     mongodb_url = ""
     if request.param == "mongo":
+        mongo_server_url = request.getfixturevalue("mongo_server_url")
         if mongo_server_url is None:
             pytest.skip(MONGO_SKIP_REASON)
         mongodb_url = with_database(

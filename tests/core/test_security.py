@@ -36,9 +36,17 @@ def test_only_the_first_72_bytes_count_as_in_go():
     assert not security.verify_password("a" * 71, GO_HASH_72A)
 
 
+@pytest.mark.production_bcrypt
 def test_new_hashes_are_2a_cost_10():
     hashed = security.hash_password("pw")
     assert hashed.startswith("$2a$10$") and len(hashed) == 60
+    assert security.verify_password("pw", hashed)
+
+
+def test_the_tests_hash_at_the_cheapest_cost_unless_marked():
+    """tests/conftest.py lowers the cost for speed; the test above keeps the production one."""
+    hashed = security.hash_password("pw")
+    assert hashed.startswith("$2a$04$") and len(hashed) == 60
     assert security.verify_password("pw", hashed)
 
 

@@ -17,6 +17,8 @@ from faynosync.store.mongo import INDEXES, ORDER_FIELD, MongoStore, order_docume
 from tests.core.test_security import GO_HASHES
 from tests.support.api import API_KEY, assert_body
 
+pytestmark = pytest.mark.mongo
+
 
 @pytest.fixture
 def backend():
@@ -69,6 +71,7 @@ async def test_migrate_keeps_existing_indexes_and_fills_platform_updaters(settin
     assert new["updaters"] == [{"type": "tauri", "default": True}]
 
 
+@pytest.mark.production_bcrypt
 async def test_signup_writes_faynosyncs_admin_document(client, db):
     await client.post("/signup", json={"username": "admin", "password": "pw", "api_key": API_KEY})
     doc = await db["admins"].find_one({"username": "admin"})
