@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,17 +25,19 @@ from pymongo import AsyncMongoClient
 
 from faynosync.config import Settings
 from faynosync.core import security
-from tests.support.api import API_KEY, API_URL, JWT_SECRET, running
-from tests.support.services import mongoeco_python, mongoeco_server, moto_server, with_database
+from tests.support.api import API_KEY, API_URL, JWT_SECRET, make_settings, running
+from tests.support.env import ClientFactory, SettingsFactory
+from tests.support.services import (
+    MONGO_SKIP_REASON,
+    mongoeco_python,
+    mongoeco_server,
+    moto_server,
+    with_database,
+)
 
 # The production cost, read before the tests lower it (tests marked production_bcrypt use it).
 PRODUCTION_BCRYPT_COST = security.BCRYPT_COST
 TEST_BCRYPT_COST = 4
-
-MONGO_SKIP_REASON = (
-    "MongoDB tests need Python >= 3.13 with mongoeco[wire] (./scripts/test installs it) "
-    "or a MongoDB in FAYNOSYNC_TEST_MONGODB_URL"
-)
 
 
 # --- what runs: the full matrix, or --quick ---------------------------------------------------
@@ -65,7 +67,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.s3)
     if not config.getoption("quick"):
         return
-    kept, left_out = [], []
+    kept: list[pytest.Item] = []
+    left_out: list[pytest.Item] = []
     for item in items:
         leave = any(item.get_closest_marker(name) for name in QUICK_LEAVES_OUT)
         (left_out if leave else kept).append(item)
@@ -153,9 +156,6 @@ async def mongodb_url(backend: str, request: pytest.FixtureRequest) -> AsyncIter
         await client.close()
 
 
-SettingsFactory = Callable[..., Settings]
-
-
 @pytest.fixture
 def settings_factory(tmp_path: Path, mongodb_url: str) -> SettingsFactory:
     def make(**overrides: Any) -> Settings:
@@ -167,7 +167,7 @@ def settings_factory(tmp_path: Path, mongodb_url: str) -> SettingsFactory:
             "MONGODB_URL": mongodb_url,
         }
         values.update(overrides)
-        return Settings(_env_file=None, **values)
+        return make_settings(**values)
 
     return make
 
@@ -175,9 +175,6 @@ def settings_factory(tmp_path: Path, mongodb_url: str) -> SettingsFactory:
 @pytest.fixture
 def settings(settings_factory: SettingsFactory) -> Settings:
     return settings_factory()
-
-
-ClientFactory = Callable[..., contextlib.AbstractAsyncContextManager[httpx.AsyncClient]]
 
 
 @pytest.fixture

@@ -1,10 +1,13 @@
+from collections.abc import AsyncIterator
+
 import pytest
 
-from faynosync.store import open_store
+from faynosync.config import Settings
+from faynosync.store import Store, open_store
 
 
 @pytest.fixture
-async def store(settings):
+async def store(settings: Settings) -> AsyncIterator[Store]:
     store = await open_store(settings)
     await store.migrate()
     yield store

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from bson import ObjectId
@@ -14,8 +15,8 @@ from faynosync.core.versioning import step_key
 from faynosync.store import StoreError, open_store
 from faynosync.store.models import VersionFilter
 from faynosync.store.mongo import INDEXES, ORDER_FIELD, MongoStore, order_document
-from tests.core.test_security import GO_HASHES
 from tests.support.api import API_KEY, assert_body
+from tests.support.tokens import GO_HASHES
 
 pytestmark = pytest.mark.mongo
 
@@ -27,7 +28,7 @@ def backend():
 
 @pytest.fixture
 async def db(mongodb_url):
-    client = AsyncMongoClient(mongodb_url, tz_aware=True)
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongodb_url, tz_aware=True)
     yield client.get_default_database()
     await client.close()
 
