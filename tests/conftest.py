@@ -12,21 +12,23 @@ hundred milliseconds, and nearly every test signs up and logs in); tests marked
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import botocore.loaders
+import botocore.session
 import httpx
 import pytest
 from fastapi import FastAPI
-from pymongo import AsyncMongoClient
 
 from faynosync.config import Settings
 from faynosync.core import security
 from tests.support.api import API_KEY, API_URL, JWT_SECRET, make_settings, running
 from tests.support.env import ClientFactory, SettingsFactory
+from tests.support.mongo import SharedDatabase, database_name, drop_database
 from tests.support.services import (
     MONGO_SKIP_REASON,
     mongoeco_python,
@@ -109,6 +111,17 @@ def _production_bcrypt(request: pytest.FixtureRequest, monkeypatch: pytest.Monke
         monkeypatch.setattr(security, "BCRYPT_COST", PRODUCTION_BCRYPT_COST)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _botocore_data_read_once() -> Iterator[None]:
+    """Every S3 client of the run shares one botocore data loader, as the clients of one botocore
+    session do: the server opens a new session at each start, and parsing botocore's S3 model
+    again costs more than the rest of a test on S3. The data and the clients are the same."""
+    original = botocore.session.create_loader
+    botocore.session.create_loader = functools.cache(botocore.loaders.create_loader)
+    yield
+    botocore.session.create_loader = original
+
+
 @pytest.fixture(scope="session")
 def mongo_server_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
     _not_in_a_quick_run(request, "MongoDB", "mongo")
@@ -137,23 +150,35 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+@pytest.fixture(scope="session")
+def shared_database(mongo_server_url: str | None) -> Iterator[SharedDatabase | None]:
+    """This process's MongoDB database (see tests/support/mongo.py)."""
+    if mongo_server_url is None:
+        yield None
+        return
+    shared = SharedDatabase(mongo_server_url)
+    yield shared
+    shared.close()
+
+
 @pytest.fixture
 async def mongodb_url(backend: str, request: pytest.FixtureRequest) -> AsyncIterator[str]:
-    """A fresh database for this test ("" on the SQLite backend); dropped afterwards."""
+    """A migrated, empty database for this test ("" on the SQLite backend); a new one, never
+    migrated and dropped afterwards, for a test marked ``fresh_database``."""
     if backend != "mongo":
         yield ""
         return
-    mongo_server_url: str | None = request.getfixturevalue("mongo_server_url")
-    if mongo_server_url is None:
+    shared: SharedDatabase | None = request.getfixturevalue("shared_database")
+    if shared is None:
         pytest.skip(MONGO_SKIP_REASON)
-    name = f"faynosync_test_{uuid.uuid4().hex[:16]}"
-    url = with_database(mongo_server_url, name)
+    if request.node.get_closest_marker("fresh_database") is None:
+        yield await shared.ready()
+        shared.empty()
+        return
+    name = database_name()
+    url = with_database(request.getfixturevalue("mongo_server_url"), name)
     yield url
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(url)
-    try:
-        await client.drop_database(name)
-    finally:
-        await client.close()
+    await drop_database(url, name)
 
 
 @pytest.fixture

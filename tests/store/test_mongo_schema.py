@@ -18,7 +18,8 @@ from faynosync.store.mongo import INDEXES, ORDER_FIELD, MongoStore, order_docume
 from tests.support.api import API_KEY, assert_body
 from tests.support.tokens import GO_HASHES
 
-pytestmark = pytest.mark.mongo
+# Tests of the migration: each needs a database nothing migrated before.
+pytestmark = [pytest.mark.mongo, pytest.mark.fresh_database]
 
 
 @pytest.fixture
