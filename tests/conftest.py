@@ -67,6 +67,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.mongo)
         if values & S3_PARAMS:
             item.add_marker(pytest.mark.s3)
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        # The fuzz runs are the longest tests by far: first, so that no worker ends with one.
+        items.sort(key=lambda item: item.get_closest_marker("fuzz") is None)
     if not config.getoption("quick"):
         return
     kept: list[pytest.Item] = []

@@ -446,7 +446,7 @@ def served(settings_factory: Callable[..., Any]) -> Iterator[FastAPI]:
         asgi.shutdown_lifespans()
 
 
-def operation(result: Ok[APIOperation] | Err[InvalidSchema]) -> APIOperation:
+def loaded(result: Ok[APIOperation] | Err[InvalidSchema]) -> APIOperation:
     if isinstance(result, Err):
         raise result.err()
     return result.ok()
@@ -459,7 +459,7 @@ def test_schemathesis_run(served: FastAPI, backend: str) -> None:
     with asgi.get_client(cast(Any, served)) as client:
         seed = plant(client)
     print(f"loaded and seeded in {time.monotonic() - began:.1f}s")
-    operations = [operation(result) for result in schema.get_all_operations()]
+    operations = [loaded(result) for result in schema.get_all_operations()]
     report = Report()
     start = time.monotonic()
     for index, operation in enumerate(operations):
