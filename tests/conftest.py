@@ -26,6 +26,7 @@ from fastapi import FastAPI
 
 from faynosync.config import Settings
 from faynosync.core import security
+from faynosync.store import Store, open_store
 from tests.support.api import API_KEY, API_URL, JWT_SECRET, make_settings, running
 from tests.support.env import ClientFactory, SettingsFactory
 from tests.support.mongo import SharedDatabase, database_name, drop_database
@@ -215,6 +216,16 @@ def client_factory(settings_factory: SettingsFactory) -> ClientFactory:
             yield client
 
     return make
+
+
+@pytest.fixture
+async def store(settings: Settings) -> AsyncIterator[Store]:
+    """The store of ``settings``, migrated, without an app: for tests of the store and of the
+    services, seeded straight into it."""
+    store = await open_store(settings)
+    await store.migrate()
+    yield store
+    await store.close()
 
 
 @pytest.fixture

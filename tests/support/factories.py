@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from faynosync.core import gojson, gotime
 from faynosync.core.ids import ZERO_ID, new_id
 from faynosync.core.security import hash_password
+from faynosync.store import Store
 from faynosync.store.models import Admin, Artifact, ChangelogEntry, Permissions, TeamUser, Version
 from tests.support.api import admin_headers, create, create_app, upload
 
@@ -20,19 +21,36 @@ WHEN = datetime(2024, 8, 3, 11, 46, 42, 361000, tzinfo=UTC)
 # --- straight into the store ------------------------------------------------------------------
 
 
+def store_of(target: FastAPI | Store) -> Store:
+    """The store itself, or a running app's."""
+    if isinstance(target, FastAPI):
+        store: Store = target.state.store
+        return store
+    return target
+
+
 def admin(username: str = "admin", password: str = "$2a$10$hash") -> Admin:
     """An admin document (not stored)."""
     return Admin(id=new_id(), username=username, password=password, updated_at=WHEN)
 
 
+async def add_admin(
+    target: FastAPI | Store, username: str = "admin", password: str = "pw"
+) -> Admin:
+    """An admin with this password, written into the (app's) store."""
+    seeded = admin(username, hash_password(password))
+    await store_of(target).admins.insert(seeded)
+    return seeded
+
+
 async def add_team_user(
-    app: FastAPI,
+    target: FastAPI | Store,
     username: str = "teamuser1",
     password: str = "tpass",
     owner: str = "admin",
     **perms: Any,
 ) -> TeamUser:
-    """A team user of ``owner`` with these permissions, written into the app's store."""
+    """A team user of ``owner`` with these permissions, written into the (app's) store."""
     user = TeamUser(
         id=new_id(),
         username=username,
@@ -41,19 +59,19 @@ async def add_team_user(
         permissions=Permissions(**perms),
         updated_at=gotime.now(),
     )
-    await app.state.store.team_users.insert(user)
+    await store_of(target).team_users.insert(user)
     return user
 
 
 async def add_version(
-    app: FastAPI,
+    target: FastAPI | Store,
     *,
     app_id: str = ZERO_ID,
     channel: str = ZERO_ID,
     platform: str = ZERO_ID,
     arch: str = ZERO_ID,
 ) -> None:
-    """A published version 1.0.0 of admin's with one artifact, written into the app's store."""
+    """A published version 1.0.0 of admin's with one artifact, written into the (app's) store."""
     version = Version(
         id=new_id(),
         app_id=app_id,
@@ -67,7 +85,7 @@ async def add_version(
         updated_at=gotime.now(),
         owner="admin",
     )
-    await app.state.store.versions.insert(version)
+    await store_of(target).versions.insert(version)
 
 
 # --- over HTTP --------------------------------------------------------------------------------
