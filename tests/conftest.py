@@ -2,7 +2,8 @@
 
 API tests take ``client`` (or ``client_factory``) and run once per store backend: SQLite, and
 MongoDB through mongoeco's wire server (started here, under Python >= 3.13) or the real MongoDB
-in ``FAYNOSYNC_TEST_MONGODB_URL``.
+in ``FAYNOSYNC_TEST_MONGODB_URL``. The MongoDB tests of one process share a database, emptied
+after each test (tests/support/mongo.py). ``pytest --quick`` runs SQLite and local disk only.
 
 Passwords are hashed at bcrypt cost 4 in the tests' own process (a cost 10 hash takes about a
 hundred milliseconds, and nearly every test signs up and logs in); tests marked
