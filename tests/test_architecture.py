@@ -226,7 +226,7 @@ def test_no_request_hands_work_to_a_thread(tmp_path):
     from faynosync.app import create_app
     from faynosync.config import Settings
 
-    app = create_app(Settings(_env_file=None, FAYNOSYNC_DATA_DIR=tmp_path))
+    app = create_app(Settings(_env_file=None, FAYNOSYNC_DATA_DIR=tmp_path))  # type: ignore[call-arg]
     plain = []
 
     def visit(dependant, where):
@@ -238,5 +238,5 @@ def test_no_request_hands_work_to_a_thread(tmp_path):
 
     for route in app.routes:
         if isinstance(route, APIRoute):
-            visit(route.dependant, f"{sorted(route.methods)} {route.path}")
+            visit(route.dependant, f"{sorted(route.methods or ())} {route.path}")
     assert plain == []

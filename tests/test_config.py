@@ -9,6 +9,7 @@ import pytest
 
 from faynosync.config import Settings, go_bool
 from faynosync.storage import StorageError, open_storage
+from tests.support.api import make_settings
 
 
 @pytest.mark.parametrize("text", ["1", "t", "T", "TRUE", "true", "True"])
@@ -58,7 +59,7 @@ def test_an_empty_port_means_9000(monkeypatch, tmp_path):
     [("true", True, True), ("True", True, False), ("1", True, False), ("", False, False)],
 )
 def test_private_download_modes(raw, public, redirect):
-    settings = Settings(_env_file=None, ENABLE_PRIVATE_APP_DOWNLOADING=raw)
+    settings = make_settings(ENABLE_PRIVATE_APP_DOWNLOADING=raw)
     assert (settings.private_downloads_public, settings.private_downloads_redirect) == (
         public,
         redirect,
@@ -66,7 +67,7 @@ def test_private_download_modes(raw, public, redirect):
 
 
 async def test_an_unknown_storage_driver_starts_but_fails_every_storage_call(tmp_path):
-    settings = Settings(_env_file=None, STORAGE_DRIVER="gcp", FAYNOSYNC_DATA_DIR=tmp_path)
+    settings = make_settings(STORAGE_DRIVER="gcp", FAYNOSYNC_DATA_DIR=tmp_path)
     async with contextlib.AsyncExitStack() as stack:
         storage = await open_storage(settings, stack, signing_key=b"k")
         with pytest.raises(StorageError, match="unknown storage driver: gcp"):

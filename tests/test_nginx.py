@@ -10,6 +10,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import httpx
 import pytest
@@ -124,7 +125,7 @@ def test_uploads_of_any_size_stream_through(behind_nginx, tmp_path: Path):
         handle.truncate(64 * 1024 * 1024)  # past nginx's default 1 MiB body limit
     data = {**CHECK, "version": "3.0", "publish": True}
     with big.open("rb") as handle:
-        files = [
+        files: list[tuple[str, tuple[str | None, str | BinaryIO]]] = [
             ("data", (None, httpx.Request("GET", "/", json=data).content.decode())),
             ("file", ("big.dmg", handle)),
         ]

@@ -49,8 +49,10 @@ def set_up(url: str) -> dict[str, str]:
 
 def upload(http: httpx.Client, headers: dict[str, str], version: str) -> None:
     data = {**CHECK, "version": version, "publish": True}
-    files = [("data", (None, httpx.Request("GET", "/", json=data).content.decode()))]
-    files.append(("file", ("app.dmg", b"build " + version.encode())))
+    files: list[tuple[str, tuple[str | None, str | bytes]]] = [
+        ("data", (None, httpx.Request("GET", "/", json=data).content.decode())),
+        ("file", ("app.dmg", b"build " + version.encode())),
+    ]
     response = http.post("/upload", files=files, headers=headers)
     assert response.status_code == 200, response.text
 

@@ -5,31 +5,36 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from types import SimpleNamespace
+from collections.abc import AsyncIterator
 
 import pytest
 
 from faynosync.core import gojson
 from faynosync.core.ids import new_id
-from tests.api.test_catalog import TIME, add_version, duplicate_text
 from tests.support.api import (
+    TIME,
     admin_headers,
     assert_body,
     assert_error,
     create_app,
+    duplicate_text,
     running,
 )
+from tests.support.env import AdminEnv, SettingsFactory
+from tests.support.factories import add_version
 from tests.support.storage import read_object, storage_overrides, stored_objects
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(200))
 
 
 @pytest.fixture(params=["local", "minio"])
-async def env(request, settings_factory):
+async def env(
+    request: pytest.FixtureRequest, settings_factory: SettingsFactory
+) -> AsyncIterator[AdminEnv]:
     settings = settings_factory(**storage_overrides(request.param, request))
     async with running(settings) as (app, client):
         headers = await admin_headers(client)
-        yield SimpleNamespace(app=app, client=client, settings=settings, headers=headers)
+        yield AdminEnv(app, client, settings, request.param, headers)
 
 
 def data_part(**data: object) -> dict:

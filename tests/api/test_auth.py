@@ -10,9 +10,8 @@ import pytest
 
 from faynosync.core import gojson
 from faynosync.core.ids import new_id
-from faynosync.core.security import create_token, hash_password
-from faynosync.store.models import AppPermissions, Permissions, ResourcePermissions, TeamUser
-from tests.core.test_security import GO_HASHES, make_token
+from faynosync.core.security import create_token
+from faynosync.store.models import AppPermissions, ResourcePermissions
 from tests.support.api import (
     API_KEY,
     JWT_SECRET,
@@ -20,28 +19,14 @@ from tests.support.api import (
     admin_headers,
     assert_body,
     assert_error,
+    bearer,
     login,
     signup,
 )
+from tests.support.factories import add_team_user
+from tests.support.tokens import GO_HASHES, make_token
 
 INVALID_BODY_PLAIN = {"content_type": TEXT_TYPE}
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-async def add_team_user(app, username="teamuser1", password="tpass", owner="admin", **perms):
-    user = TeamUser(
-        id=new_id(),
-        username=username,
-        password=hash_password(password),
-        owner=owner,
-        permissions=Permissions(**perms),
-        updated_at=__import__("faynosync.core.gotime", fromlist=["now"]).now(),
-    )
-    await app.state.store.team_users.insert(user)
-    return user
 
 
 # --- /signup ----------------------------------------------------------------------------------
@@ -55,6 +40,7 @@ async def test_signup(client):
     assert await login(client, "admin", "pw")
 
 
+@pytest.mark.production_bcrypt
 async def test_signup_stores_a_2a_cost_10_hash(app, client):
     await signup(client)
     admin = await app.state.store.admins.get_by_username("admin")

@@ -7,6 +7,7 @@ answers for them exactly as if faynosync had written them. The response cache is
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from bson import ObjectId
@@ -15,7 +16,8 @@ from pymongo import AsyncMongoClient
 from faynosync.core import gojson
 from faynosync.store.models import Kind
 from faynosync.store.mongo import ORDER_FIELD, order_document
-from tests.api.test_checks import (
+from tests.support.api import admin_headers, assert_body, assert_error, create, create_app, upload
+from tests.support.checks import (
     INTERMEDIATE_ANSWERS,
     INTERMEDIATES,
     SECOND,
@@ -27,9 +29,10 @@ from tests.api.test_checks import (
     set_up_tenant,
     urls,
 )
-from tests.support.api import admin_headers, assert_body, assert_error, create, create_app, upload
 
 WHEN = datetime(2024, 8, 3, 11, 46, 42, 361000, tzinfo=UTC)
+pytestmark = pytest.mark.mongo
+
 UNORDERABLE = (
     "(ConversionFailure) Failed to parse number '' in $convert with no onError value: No digits"
 )
@@ -43,7 +46,7 @@ def backend():
 @pytest.fixture
 async def faynosync(mongodb_url):
     """FaynoSync's own connection to the database faynosync serves."""
-    client = AsyncMongoClient(mongodb_url, tz_aware=True)
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongodb_url, tz_aware=True)
     yield client.get_default_database()
     await client.close()
 
@@ -255,7 +258,8 @@ async def test_required_intermediate_builds_faynosync_wrote(
             app,
             version,
             {".dmg": second(version)},
-            **SECOND,
+            platform=SECOND["platform"],
+            arch=SECOND["arch"],
             critical=flags[version].get("critical", False),
             intermediate=flags[version].get("intermediate", False),
         )

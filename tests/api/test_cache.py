@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.test_checks import FILES, check, publish
 from tests.support.api import admin_headers, create, create_app, data_files, running
+from tests.support.checks import FILES, check, publish
 
 
 @pytest.fixture

@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
-from faynosync.core import gotime
-from faynosync.core.ids import ZERO_ID, new_id
-from faynosync.store.models import Artifact, ChangelogEntry, Version
+from faynosync.core.ids import new_id
 from tests.support.api import (
+    TIME,
     admin_headers,
     assert_body,
     assert_error,
     create,
     create_app,
+    duplicate_text,
 )
+from tests.support.factories import add_version
 
-TIME = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,3})?Z"
 KINDS = ["channel", "platform", "arch"]
 LIST_KEYS = {"channel": "channels", "platform": "platforms", "arch": "archs"}
 TITLES = {"channel": "Channel", "platform": "Platform", "arch": "Arch"}
@@ -49,41 +50,6 @@ def assert_list(response, body: str) -> None:
 @pytest.fixture
 async def headers(client):
     return await admin_headers(client)
-
-
-async def add_version(app, *, app_id=ZERO_ID, channel=ZERO_ID, platform=ZERO_ID, arch=ZERO_ID):
-    version = Version(
-        id=new_id(),
-        app_id=app_id,
-        version="1.0.0",
-        channel_id=channel,
-        published=True,
-        critical=False,
-        required_intermediate=False,
-        artifacts=[Artifact(link="l", platform=platform, arch=arch, package=".dmg")],
-        changelog=[ChangelogEntry(version="1.0.0", changes="", date="2024-01-01")],
-        updated_at=gotime.now(),
-        owner="admin",
-    )
-    await app.state.store.versions.insert(version)
-
-
-def duplicate_text(backend: str, settings, kind: str, name: str) -> str:
-    field = {
-        "channel": "channel_name",
-        "platform": "platform_name",
-        "arch": "arch_id",
-        "app": "app_name",
-    }[kind]
-    database = (
-        settings.MONGODB_URL.split("/")[3].split("?")[0] if backend == "mongo" else "faynosync"
-    )
-    return (
-        "write exception: write errors: [E11000 duplicate key error collection: "
-        f"{database}.apps_meta"
-        f' index: {field}_owner_sort_by_asc_created dup key: {{ {field}: "{name}", owner: '
-        f'"admin", created: null }}]'
-    )
 
 
 # --- create and list --------------------------------------------------------------------------
@@ -240,7 +206,7 @@ async def test_platform_update(client, headers):
 
 async def test_platform_update_checks_in_order(client, headers):
     # name, then updaters, then id
-    body = {"id": "bad", "platform": "a b", "updaters": []}
+    body: dict[str, Any] = {"id": "bad", "platform": "a b", "updaters": []}
     assert_error(
         await client.post("/platform/update", json=body, headers=headers),
         400,

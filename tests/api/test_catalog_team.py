@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from faynosync.store.models import AppPermissions, ResourcePermissions
-from tests.api.test_auth import add_team_user
 from tests.support.api import admin_headers, assert_error, bearer, create, create_app, login
+from tests.support.factories import add_team_user
 
 KINDS = ["channel", "platform", "arch"]
 PLURAL = {"channel": "channels", "platform": "platforms", "arch": "archs", "app": "apps"}

@@ -7,9 +7,9 @@ import pytest
 
 from faynosync.core import disk
 from faynosync.fsck.check import check
-from tests.api.versions_setup import catalog, target
 from tests.support.api import admin_headers, assert_error, running, upload
 from tests.support.disk import fill, small_disk
+from tests.support.factories import catalog, target
 
 FULL = disk.MESSAGE
 

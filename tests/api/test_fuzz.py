@@ -19,7 +19,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -30,8 +30,11 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import seed as fixed_seed
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
+from schemathesis.core.errors import InvalidSchema
 from schemathesis.core.failures import FailureGroup
+from schemathesis.core.result import Err, Ok
 from schemathesis.python import asgi
+from schemathesis.schemas import APIOperation
 from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
@@ -320,7 +323,8 @@ def anchor(case: Any, chosen: dict[str, Any], seed: Seed) -> Any:
         if private and chosen["signed"]:
             case.query = {**(case.query or {}), **seed.signed}
     if isinstance(case.body, dict):
-        fields = case.body.get("data") if isinstance(case.body.get("data"), dict) else case.body
+        data = case.body.get("data")
+        fields: dict[str, Any] = data if isinstance(data, dict) else case.body
         for name in sorted(chosen.keys() & body):
             fields[name] = chosen[name]
         if "file" in form:
@@ -334,7 +338,7 @@ def cases(operation: Any, mode: Any, seed: Seed) -> st.SearchStrategy[Any]:
     picks = st.fixed_dictionaries(
         {name: st.sampled_from(v) for name, v in choices(seed, operation.label).items() if v}
     )
-    anchored = st.tuples(generated, picks).map(lambda pair: anchor(*pair, seed))
+    anchored = st.tuples(generated, picks).map(lambda pair: anchor(pair[0], pair[1], seed))
     return st.one_of(generated, anchored)
 
 
@@ -384,7 +388,7 @@ def check(case: Any, seed: Seed, report: Report) -> None:
     try:
         response = case.call(headers=seed.headers, timeout=REQUEST_TIMEOUT)
     except Exception as exc:  # out of the app: a server would answer an empty 500
-        key = (label, type(exc).__name__, str(exc)[:200])
+        key: tuple[str, ...] = (label, type(exc).__name__, str(exc)[:200])
         report.failures.setdefault(key, []).append(case.as_curl_command(headers=seed.headers))
         return
     report.statuses[label][response.status_code] += 1
@@ -442,14 +446,20 @@ def served(settings_factory: Callable[..., Any]) -> Iterator[FastAPI]:
         asgi.shutdown_lifespans()
 
 
+def loaded(result: Ok[APIOperation] | Err[InvalidSchema]) -> APIOperation:
+    if isinstance(result, Err):
+        raise result.err()
+    return result.ok()
+
+
 def test_schemathesis_run(served: FastAPI, backend: str) -> None:
     """Every operation; the statuses it met are printed (see them with ``-rP``)."""
     began = time.monotonic()
     schema = schemathesis.openapi.from_asgi("/openapi.json", served)
-    with asgi.get_client(served) as client:
+    with asgi.get_client(cast(Any, served)) as client:
         seed = plant(client)
     print(f"loaded and seeded in {time.monotonic() - began:.1f}s")
-    operations = [result.ok() for result in schema.get_all_operations()]
+    operations = [loaded(result) for result in schema.get_all_operations()]
     report = Report()
     start = time.monotonic()
     for index, operation in enumerate(operations):

@@ -14,7 +14,6 @@ import pytest
 
 from faynosync.core import gojson
 from faynosync.http.inputs import MAX_PARTS
-from tests.api.versions_setup import catalog, target
 from tests.support.api import (
     API_KEY,
     admin_headers,
@@ -24,6 +23,7 @@ from tests.support.api import (
     login,
     upload,
 )
+from tests.support.factories import catalog, target
 
 HUGE = "1" + "0" * 5000
 ID = "653a5e4f1c9d440000a1b2c3"

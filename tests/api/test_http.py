@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import socket
 import sqlite3
-from types import SimpleNamespace
+from pathlib import Path
 
 import pytest
 
-from faynosync.config import Settings
 from faynosync.core.security import create_token
 from faynosync.http.middleware import CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS
-from tests.support.api import API_KEY, JWT_SECRET, TEXT_TYPE, assert_body, running, signup
+from tests.support.api import (
+    API_KEY,
+    JWT_SECRET,
+    TEXT_TYPE,
+    assert_body,
+    make_settings,
+    running,
+    signup,
+)
 from tests.support.server import serving
 
 ORIGIN = "https://dashboard.example"
@@ -126,15 +133,14 @@ async def test_a_server_with_an_unknown_storage_driver_still_starts(client_facto
 # --- unexpected errors ------------------------------------------------------------------------
 
 
-def break_the_database(settings) -> None:
+def break_the_database(data_dir: Path) -> None:
     """A real failure below the API: the table of apps is gone."""
-    with sqlite3.connect(settings.FAYNOSYNC_DATA_DIR / "faynosync.sqlite3") as db:
+    with sqlite3.connect(data_dir / "faynosync.sqlite3") as db:
         db.execute("DROP TABLE apps_meta")
 
 
 async def test_an_unexpected_error_keeps_the_error_shape_and_cors(tmp_path):
-    settings = Settings(
-        _env_file=None,
+    settings = make_settings(
         FAYNOSYNC_DATA_DIR=tmp_path,
         JWT_SECRET=JWT_SECRET,
         API_KEY=API_KEY,
@@ -144,7 +150,7 @@ async def test_an_unexpected_error_keeps_the_error_shape_and_cors(tmp_path):
         await signup(client)
         token = await client.post("/login", json={"username": "admin", "password": "password"})
         headers = {"Authorization": f"Bearer {token.json()['token']}", "Origin": ORIGIN}
-        break_the_database(settings)
+        break_the_database(settings.FAYNOSYNC_DATA_DIR)
         response = await client.get("/app/list", headers=headers)
         assert_body(response, 500, '{"error":"internal server error"}')
         assert response.headers["access-control-allow-origin"] == ORIGIN
@@ -165,7 +171,7 @@ def test_after_an_unexpected_error_the_connection_stays_open(tmp_path):
     ):
         sock.sendall(signup)
         assert read_response(sock)[0] == 200
-        break_the_database(SimpleNamespace(FAYNOSYNC_DATA_DIR=data))
+        break_the_database(data)
         sock.sendall(apps.encode())
         assert read_response(sock) == (500, b'{"error":"internal server error"}')
         sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")

@@ -23,10 +23,7 @@ import pytest
 import pytest_asyncio
 
 from faynosync import app as application
-from faynosync.config import Settings
 from faynosync.store.models import AppPermissions, Kind, ResourcePermissions, VersionFilter
-from tests.api.test_auth import add_team_user
-from tests.conftest import MONGO_SKIP_REASON
 from tests.support.api import (
     API_KEY,
     API_URL,
@@ -37,10 +34,13 @@ from tests.support.api import (
     create_app,
     data_files,
     login,
+    make_settings,
+    route_table,
     running,
     upload,
 )
-from tests.support.services import with_database
+from tests.support.factories import add_team_user
+from tests.support.services import MONGO_SKIP_REASON, with_database
 from tests.support.storage import stored_objects
 
 KINDS = (Kind.APP, Kind.CHANNEL, Kind.PLATFORM, Kind.ARCH)
@@ -167,25 +167,29 @@ CALLS: dict[tuple[str, str], tuple[Call, bool]] = {
         True,
     ),
 }
-for _kind in ("channel", "platform", "arch"):
-    _extra = {"updaters": UPDATERS} if _kind == "platform" else {}
-    CALLS[("POST", f"/{_kind}/create")] = (
-        json_body("POST", f"/{_kind}/create", lambda a, k=_kind, e=_extra: {k: "intruded", **e}),
+
+
+def _catalog_calls(kind: str) -> None:
+    extra = {"updaters": UPDATERS} if kind == "platform" else {}
+    CALLS[("POST", f"/{kind}/create")] = (
+        json_body("POST", f"/{kind}/create", lambda a: {kind: "intruded", **extra}),
         False,
     )
-    CALLS[("GET", f"/{_kind}/list")] = (query("GET", f"/{_kind}/list", lambda a: {}), False)
-    CALLS[("DELETE", f"/{_kind}/delete")] = (
-        query("DELETE", f"/{_kind}/delete", lambda a, k=_kind: {"id": a.ids[k]}),
+    CALLS[("GET", f"/{kind}/list")] = (query("GET", f"/{kind}/list", lambda a: {}), False)
+    CALLS[("DELETE", f"/{kind}/delete")] = (
+        query("DELETE", f"/{kind}/delete", lambda a: {"id": a.ids[kind]}),
         False,
     )
-    CALLS[("POST", f"/{_kind}/update")] = (
+    CALLS[("POST", f"/{kind}/update")] = (
         json_body(
-            "POST",
-            f"/{_kind}/update",
-            lambda a, k=_kind, e=_extra: {"id": a.ids[k], k: "renamed", **e},
+            "POST", f"/{kind}/update", lambda a: {"id": a.ids[kind], kind: "renamed", **extra}
         ),
         False,
     )
+
+
+for _kind in ("channel", "platform", "arch"):
+    _catalog_calls(_kind)
 CALLS.update(
     {
         ("POST", "/app/create"): (form("/app/create", lambda a: {"app": "intruded"}), False),
@@ -231,25 +235,8 @@ DOCS = {
 }
 
 
-def route_table(app) -> set[tuple[str, str]]:
-    """Every (method, path) the application serves, included routers flattened."""
-    found: set[tuple[str, str]] = set()
-
-    def walk(routes) -> None:
-        for route in routes:
-            if hasattr(route, "original_router"):
-                walk(route.original_router.routes)
-            else:
-                for method in getattr(route, "methods", None) or ():
-                    if method != "HEAD":
-                        found.add((method, route.path))
-
-    walk(app.routes)
-    return found
-
-
 def test_every_route_is_covered():
-    app = application.create_app(Settings(_env_file=None))
+    app = application.create_app(make_settings())
     missing = route_table(app) - set(CALLS) - DOCS
     assert not missing, f"routes without an isolation entry: {sorted(missing)}"
 
@@ -291,7 +278,7 @@ async def build_world(app, client) -> tuple[Alice, dict[str, dict[str, str]]]:
     ):
         await create(client, mallory, kind, name)
     await add_team_user(app, "eve", "pw", owner="alice")
-    every = {"create": True, "delete": True, "edit": True}
+    every: dict[str, Any] = {"create": True, "delete": True, "edit": True}
     await add_team_user(
         app,
         "trudy",
@@ -312,18 +299,18 @@ async def build_world(app, client) -> tuple[Alice, dict[str, dict[str, str]]]:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module", params=["sqlite", "mongo"])
-async def env(request, tmp_path_factory, mongo_server_url):
+async def env(request, tmp_path_factory):
     """One world per store backend for the whole module: every test leaves it as it was
     (that is what the tests check), so building it once keeps 290 cases quick."""
     mongodb_url = ""
     if request.param == "mongo":
+        mongo_server_url = request.getfixturevalue("mongo_server_url")
         if mongo_server_url is None:
             pytest.skip(MONGO_SKIP_REASON)
         mongodb_url = with_database(
             mongo_server_url, f"faynosync_isolation_{uuid.uuid4().hex[:12]}"
         )
-    settings = Settings(
-        _env_file=None,
+    settings = make_settings(
         FAYNOSYNC_DATA_DIR=tmp_path_factory.mktemp("isolation") / "data",
         JWT_SECRET=JWT_SECRET,
         API_KEY=API_KEY,

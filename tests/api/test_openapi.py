@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from openapi_spec_validator import validate
 
-from tests.api.test_isolation import route_table
+from tests.support.api import route_table
 
 BODIES = {
     ("post", "/signup"): "application/json",

@@ -13,9 +13,9 @@ from datetime import UTC, datetime, timedelta
 from faynosync.core.ids import new_id
 from faynosync.objects import LEASE
 from faynosync.store.models import Artifact, Kind, Version, VersionFilter
-from tests.api.versions_setup import target
 from tests.support.api import admin_headers, assert_error, create_app, upload
 from tests.support.consistency import assert_consistent
+from tests.support.factories import target
 from tests.support.storage import read_object, stored_objects
 
 KEY = "testapp-admin/nightly/universalPlatform/universalArch/testapp-{}.dmg"

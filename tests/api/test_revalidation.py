@@ -11,8 +11,8 @@ import pytest
 
 from faynosync.http.revalidation import etag
 from faynosync.http.update_checks import UpdateChecks
-from tests.api.test_checks import FILES, check, publish
 from tests.support.api import admin_headers, create, create_app, running
+from tests.support.checks import FILES, check, publish
 
 ORIGIN = "https://dashboard.example"
 

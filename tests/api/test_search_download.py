@@ -11,8 +11,6 @@ import pytest
 from faynosync.core.security import create_token
 from faynosync.storage.keys import private_link
 from faynosync.store.models import AppPermissions
-from tests.api.test_auth import add_team_user
-from tests.api.versions_setup import catalog, target
 from tests.support.api import (
     API_URL,
     JWT_SECRET,
@@ -26,6 +24,7 @@ from tests.support.api import (
     running,
     upload,
 )
+from tests.support.factories import add_team_user, catalog, target
 
 TIME = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,3})?Z"
 DATE = r"\d{4}-\d\d-\d\d"

@@ -11,7 +11,6 @@ from faynosync.core import gojson
 from faynosync.core.gojson import GoStruct
 from faynosync.store.models import DeviceDay, TelemetryBatch
 from faynosync.telemetry.collector import LONGEST, TelemetryCollector
-from tests.api.test_auth import add_team_user
 from tests.support.api import (
     admin_headers,
     assert_body,
@@ -23,6 +22,7 @@ from tests.support.api import (
     running,
     upload,
 )
+from tests.support.factories import add_team_user
 
 COMBOS = [
     (channel, platform, arch)

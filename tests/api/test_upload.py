@@ -7,15 +7,13 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 
 from faynosync.core.ids import ZERO_ID
 from faynosync.storage.keys import private_link
 from faynosync.store.models import AppPermissions, ResourcePermissions
-from tests.api.test_auth import add_team_user
-from tests.api.versions_setup import catalog, target
 from tests.support.api import (
     API_URL,
     admin_headers,
@@ -29,6 +27,7 @@ from tests.support.api import (
     running,
     upload,
 )
+from tests.support.factories import add_team_user, catalog, target
 from tests.support.storage import read_object, s3_client, s3_endpoint, stored_objects
 
 DMG = b"dmg-bytes" * 100
@@ -196,7 +195,9 @@ async def test_refusals_store_nothing(env, data, error):
     ],
 )
 async def test_undecodable_data(env, data, error):
-    parts = [("file", ("a.dmg", DMG, "application/octet-stream"))]
+    parts: list[tuple[str, tuple[Any, ...]]] = [
+        ("file", ("a.dmg", DMG, "application/octet-stream"))
+    ]
     if data is not None:
         parts.insert(0, ("data", (None, data)))
     response = await env.client.post("/upload", files=parts, headers=env.headers)

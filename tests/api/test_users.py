@@ -87,6 +87,7 @@ async def test_create_list_and_log_in(client, admin):
     )
 
 
+@pytest.mark.production_bcrypt
 async def test_the_stored_document(app, client, admin, backend):
     await create_user(client, admin, permissions=FULL)
     user = await app.state.store.team_users.get_by_username("teamuser1")

@@ -7,8 +7,6 @@ import pytest
 from faynosync.core.ids import new_id
 from faynosync.storage.keys import private_link
 from faynosync.store.models import AppPermissions
-from tests.api.test_auth import add_team_user
-from tests.api.versions_setup import catalog, target
 from tests.support.api import (
     API_URL,
     admin_headers,
@@ -19,6 +17,7 @@ from tests.support.api import (
     login,
     upload,
 )
+from tests.support.factories import add_team_user, catalog, target
 from tests.support.storage import stored_objects
 
 KEY = "testapp-admin/nightly/universalPlatform/universalArch/testapp-0.0.1.137"

@@ -7,7 +7,7 @@ import pytest
 from faynosync.checks.cache import LONGEST_KEY, CachedResponse, ResponseCache
 from faynosync.http.invalidation import InvalidateOnWrite
 
-ANSWER = CachedResponse(200, b"{}", (("content-type", "application/json"),))
+ANSWER = CachedResponse(200, b"{}", ((b"content-type", b"application/json"),))
 
 
 def test_put_get_invalidate():

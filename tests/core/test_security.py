@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import json
 import time
 
@@ -12,17 +10,7 @@ import pytest
 
 from faynosync.core import security
 from faynosync.core.security import TokenError
-
-# Made by Go's golang.org/x/crypto/bcrypt GenerateFromPassword(password, bcrypt.DefaultCost).
-GO_HASHES = {
-    "password": "$2a$10$4W2.qudLy6nrqmG3cVBzmeVR95w3DJ8w/j/jc3ca22oiwmsyFnwZS",
-    "Sup3r-secret!": "$2a$10$8NQ/VmsqpVHOutxZ7kkzOerQOBJEgIHS/rJK.HHPaYbxe94qm2HmS",
-    "пароль": "$2a$10$hcMzSdjqC0UXVVT6a77tuuKTAlG5S0YnDbC0xVufmQ94GlYrbfgaG",
-}
-# Go's hash of 72 "a": Go compares only the first 72 bytes, so 80 "a" match it too.
-GO_HASH_72A = "$2a$10$sfWLzFhPyS.YnvfTcfVkQewRCshHou77B38P2V7oRXvV5Q4gxg0QS"
-
-SECRET = "a-test-secret"
+from tests.support.tokens import GO_HASH_72A, GO_HASHES, SECRET, make_token
 
 
 @pytest.mark.parametrize(("password", "hashed"), GO_HASHES.items())
@@ -36,9 +24,17 @@ def test_only_the_first_72_bytes_count_as_in_go():
     assert not security.verify_password("a" * 71, GO_HASH_72A)
 
 
+@pytest.mark.production_bcrypt
 def test_new_hashes_are_2a_cost_10():
     hashed = security.hash_password("pw")
     assert hashed.startswith("$2a$10$") and len(hashed) == 60
+    assert security.verify_password("pw", hashed)
+
+
+def test_the_tests_hash_at_the_cheapest_cost_unless_marked():
+    """tests/conftest.py lowers the cost for speed; the test above keeps the production one."""
+    hashed = security.hash_password("pw")
+    assert hashed.startswith("$2a$04$") and len(hashed) == 60
     assert security.verify_password("pw", hashed)
 
 
@@ -54,27 +50,6 @@ def test_a_malformed_hash_never_matches():
 
 
 # --- tokens -----------------------------------------------------------------------------------
-
-
-def b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def make_token(
-    claims, *, header=None, secret=SECRET, alg="HS256", raw_header=None, raw_claims=None
-) -> str:
-    header_text = (
-        raw_header
-        if raw_header is not None
-        else json.dumps(header if header is not None else {"alg": alg, "typ": "JWT"})
-    )
-    claims_text = raw_claims if raw_claims is not None else json.dumps(claims)
-    signing_input = f"{b64(header_text.encode())}.{b64(claims_text.encode())}"
-    digest = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}.get(
-        alg, hashlib.sha256
-    )
-    signature = hmac.new(secret.encode(), signing_input.encode(), digest).digest()
-    return f"{signing_input}.{b64(signature)}"
 
 
 NOW = 1_800_000_000

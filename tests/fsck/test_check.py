@@ -13,8 +13,8 @@ from faynosync.core.lockedfiles import create_locked
 from faynosync.fsck.check import Problem, check
 from faynosync.storage.keys import private_link
 from faynosync.storage.staging import create_staged
-from tests.fsck.conftest import LOGO_KEY, PRIVATE_KEY, PUBLIC_KEY
 from tests.support.api import running
+from tests.support.factories import LOGO_KEY, PRIVATE_KEY, PUBLIC_KEY
 from tests.support.storage import s3_client, s3_endpoint, stored_objects
 
 HOUR = 3600.0

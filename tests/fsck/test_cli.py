@@ -15,8 +15,8 @@ from faynosync.cli import main
 from faynosync.config import Settings
 from faynosync.storage import open_storage
 from faynosync.storage.staging import create_staged
-from tests.fsck.conftest import LOGO_KEY, PRIVATE_KEY, PUBLIC_KEY, tenants
 from tests.support.api import running
+from tests.support.factories import LOGO_KEY, PRIVATE_KEY, PUBLIC_KEY, tenants
 from tests.support.storage import storage_overrides, stored_objects
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from faynosync.config import Settings
 from faynosync.storage import ObjectStorage, open_storage
+from tests.support.api import make_settings
 from tests.support.storage import storage_overrides
 
 STORAGE_KINDS = ["local", "minio", "aws"]
@@ -23,7 +24,7 @@ def storage_kind(request: pytest.FixtureRequest) -> str:
 def storage_settings(storage_kind: str, tmp_path, request) -> Settings:  # type: ignore[no-untyped-def]
     values = {"FAYNOSYNC_DATA_DIR": tmp_path / "data", "API_URL": "http://localhost:9000"}
     values |= storage_overrides(storage_kind, request)
-    return Settings(_env_file=None, **values)
+    return make_settings(**values)
 
 
 @pytest.fixture

@@ -2,9 +2,9 @@
 
 import pytest
 
-from faynosync.config import Settings
 from faynosync.storage.keys import content_type_for, path_escape, private_link
 from faynosync.storage.s3 import client_endpoint, public_link
+from tests.support.api import make_settings
 
 
 def test_private_links_path_escape_the_key():
@@ -43,7 +43,7 @@ def test_path_escape_is_gos():
     ],
 )
 def test_public_links_per_driver(driver, extra, link):
-    settings = Settings(_env_file=None, STORAGE_DRIVER=driver, S3_BUCKET_NAME="pub", **extra)
+    settings = make_settings(STORAGE_DRIVER=driver, S3_BUCKET_NAME="pub", **extra)
     assert public_link(settings, "a b/c.dmg") == link
 
 
@@ -57,7 +57,7 @@ def test_public_links_per_driver(driver, extra, link):
     ],
 )
 def test_client_endpoints(extra, endpoint):
-    assert client_endpoint(Settings(_env_file=None, **extra)) == endpoint
+    assert client_endpoint(make_settings(**extra)) == endpoint
 
 
 @pytest.mark.parametrize(
@@ -79,8 +79,7 @@ def test_content_types(name, content_type):
 def test_minio_links_are_signed_for_the_public_endpoint():
     from faynosync.storage.s3 import presign_endpoint
 
-    settings = Settings(
-        _env_file=None,
+    settings = make_settings(
         STORAGE_DRIVER="minio",
         S3_ENDPOINT="localhost:9010",
         S3_API_ENDPOINT="http://s3:9010",
@@ -89,5 +88,5 @@ def test_minio_links_are_signed_for_the_public_endpoint():
         "http://s3:9010",
         "http://localhost:9010",
     )
-    aws = Settings(_env_file=None, STORAGE_DRIVER="aws", S3_API_ENDPOINT="http://garage:3900")
+    aws = make_settings(STORAGE_DRIVER="aws", S3_API_ENDPOINT="http://garage:3900")
     assert presign_endpoint(aws) == client_endpoint(aws)

@@ -15,7 +15,7 @@ from faynosync.config import Settings
 from faynosync.core.lockedfiles import stale
 from faynosync.storage.staging import create_staged, remove_stale_staged, stale_staged
 from tests.support import multipart
-from tests.support.api import API_KEY, JWT_SECRET, admin_headers, create_app, running
+from tests.support.api import API_KEY, JWT_SECRET, admin_headers, create_app, make_settings, running
 
 HOLD = (
     "import fcntl, sys\n"
@@ -71,8 +71,7 @@ def test_stale_staged_files_go_those_of_live_processes_stay(tmp_path):
 
 
 def embedded(tmp_path: Path) -> Settings:
-    return Settings(
-        _env_file=None,
+    return make_settings(
         FAYNOSYNC_DATA_DIR=tmp_path / "data",
         JWT_SECRET=JWT_SECRET,
         API_KEY=API_KEY,

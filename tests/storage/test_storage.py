@@ -7,6 +7,7 @@ import os
 import time
 import tracemalloc
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -82,7 +83,7 @@ class Failing(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+    def readinto(self, buffer: Any) -> int:
         if self.left <= 0:
             raise OSError("connection reset")
         n = min(len(buffer), self.left, 1024 * 1024)
@@ -112,7 +113,7 @@ class Zeros(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+    def readinto(self, buffer: Any) -> int:
         n = min(len(buffer), self.left)
         buffer[:n] = bytes(n)
         self.left -= n
@@ -259,7 +260,7 @@ async def test_the_local_store_locks_what_it_is_writing(tmp_path):
         def readable(self) -> bool:
             return True
 
-        def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+        def readinto(self, buffer: Any) -> int:
             for path in (tmp_path / "private" / "a").glob(".upload-*"):
                 seen.append(lockedfiles.stale(path) is None)
             if not self.left:

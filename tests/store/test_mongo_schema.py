@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from bson import ObjectId
@@ -14,8 +15,11 @@ from faynosync.core.versioning import step_key
 from faynosync.store import StoreError, open_store
 from faynosync.store.models import VersionFilter
 from faynosync.store.mongo import INDEXES, ORDER_FIELD, MongoStore, order_document
-from tests.core.test_security import GO_HASHES
 from tests.support.api import API_KEY, assert_body
+from tests.support.tokens import GO_HASHES
+
+# Tests of the migration: each needs a database nothing migrated before.
+pytestmark = [pytest.mark.mongo, pytest.mark.fresh_database]
 
 
 @pytest.fixture
@@ -25,7 +29,7 @@ def backend():
 
 @pytest.fixture
 async def db(mongodb_url):
-    client = AsyncMongoClient(mongodb_url, tz_aware=True)
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongodb_url, tz_aware=True)
     yield client.get_default_database()
     await client.close()
 
@@ -69,6 +73,7 @@ async def test_migrate_keeps_existing_indexes_and_fills_platform_updaters(settin
     assert new["updaters"] == [{"type": "tauri", "default": True}]
 
 
+@pytest.mark.production_bcrypt
 async def test_signup_writes_faynosyncs_admin_document(client, db):
     await client.post("/signup", json={"username": "admin", "password": "pw", "api_key": API_KEY})
     doc = await db["admins"].find_one({"username": "admin"})

@@ -8,7 +8,7 @@ import pytest
 
 from faynosync.store import StoreError, open_store
 from faynosync.store.sqlite import MIGRATIONS, SqliteStore
-from tests.store.test_store import admin
+from tests.support.factories import admin
 
 
 @pytest.fixture

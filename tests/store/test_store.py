@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
 from faynosync.core.ids import new_id
 from faynosync.store import DuplicateKey
 from faynosync.store.models import (
-    Admin,
     AppPermissions,
     Kind,
     Meta,
@@ -18,12 +18,7 @@ from faynosync.store.models import (
     ResourcePermissions,
     TeamUser,
 )
-
-WHEN = datetime(2024, 8, 3, 11, 46, 42, 361000, tzinfo=UTC)
-
-
-def admin(username="admin", password="$2a$10$hash") -> Admin:
-    return Admin(id=new_id(), username=username, password=password, updated_at=WHEN)
+from tests.support.factories import WHEN, admin
 
 
 async def test_admins_round_trip(store):
@@ -101,17 +96,16 @@ def test_permissions_document_shape():
 async def test_every_document_of_a_kind_of_every_owner_in_pages(store, monkeypatch):
     monkeypatch.setattr("faynosync.store.sqlite.connection.PAGE", 2)
     monkeypatch.setattr("faynosync.store.mongo.connection.BATCH", 2)
+    owners: list[tuple[str, dict[str, Any]]] = [
+        ("admin", {}),
+        ("admin", {"logo": "http://localhost:9000/objects/public/app1-admin/l.png"}),
+        ("other", {"private": True}),
+        ("other", {}),
+        ("third", {}),
+    ]
     apps = [
         Meta(id=new_id(), kind=Kind.APP, name=f"app{n}", owner=owner, updated_at=WHEN, **extra)
-        for n, (owner, extra) in enumerate(
-            [
-                ("admin", {}),
-                ("admin", {"logo": "http://localhost:9000/objects/public/app1-admin/l.png"}),
-                ("other", {"private": True}),
-                ("other", {}),
-                ("third", {}),
-            ]
-        )
+        for n, (owner, extra) in enumerate(owners)
     ]
     channel = Meta(id=new_id(), kind=Kind.CHANNEL, name="nightly", owner="admin", updated_at=WHEN)
     for meta in [*apps, channel]:

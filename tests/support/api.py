@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from starlette.routing import BaseRoute
 
 from faynosync import app as application
 from faynosync.config import Settings
@@ -19,6 +21,14 @@ JWT_SECRET = "test-jwt-secret-of-at-least-32-bytes!"
 API_KEY = "test-api-key"
 API_URL = "http://localhost:9000"
 
+# A time as the documents' Updated_at fields show it.
+TIME = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,3})?Z"
+
+
+def make_settings(**values: Any) -> Settings:
+    """Settings of these values and the environment, never of a ``.env`` file."""
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]  # pydantic-settings'
+
 
 def assert_body(
     response: httpx.Response, status: int, body: str, *, content_type: str = JSON_TYPE
@@ -30,6 +40,25 @@ def assert_body(
 
 def assert_error(response: httpx.Response, status: int, error: str) -> None:
     assert_body(response, status, gojson.dumps({"error": error}))
+
+
+def duplicate_text(backend: str, settings: Settings, kind: str, name: str) -> str:
+    """The duplicate key error the original answers (with a 500) for an existing ``name``."""
+    field = {
+        "channel": "channel_name",
+        "platform": "platform_name",
+        "arch": "arch_id",
+        "app": "app_name",
+    }[kind]
+    database = (
+        settings.MONGODB_URL.split("/")[3].split("?")[0] if backend == "mongo" else "faynosync"
+    )
+    return (
+        "write exception: write errors: [E11000 duplicate key error collection: "
+        f"{database}.apps_meta"
+        f' index: {field}_owner_sort_by_asc_created dup key: {{ {field}: "{name}", owner: '
+        f'"admin", created: null }}]'
+    )
 
 
 async def signup(
@@ -92,9 +121,29 @@ async def running(settings: Settings) -> AsyncIterator[tuple[FastAPI, httpx.Asyn
             yield app, client
 
 
-def data_files(data: dict[str, object], *files: tuple[str, bytes], **fields: str) -> list:
+def route_table(app: FastAPI) -> set[tuple[str, str]]:
+    """Every (method, path) the application serves, included routers flattened."""
+    found: set[tuple[str, str]] = set()
+
+    def walk(routes: Sequence[BaseRoute]) -> None:
+        for route in routes:
+            if hasattr(route, "original_router"):
+                walk(route.original_router.routes)
+            else:
+                for method in getattr(route, "methods", None) or ():
+                    if method != "HEAD":
+                        found.add((method, getattr(route, "path", "")))
+
+    walk(app.routes)
+    return found
+
+
+def data_files(
+    data: Mapping[str, object], *files: tuple[str, bytes], **fields: str
+) -> list[tuple[str, tuple[str | None, Any] | tuple[str, bytes, str]]]:
     """Multipart parts: ``data`` as JSON, then ``file`` parts, then plain fields."""
-    parts: list = [("data", (None, gojson.dumps(data)))]
+    parts: list[tuple[str, tuple[str | None, Any] | tuple[str, bytes, str]]]
+    parts = [("data", (None, gojson.dumps(data)))]
     parts += [("file", (name, content, "application/octet-stream")) for name, content in files]
     parts += [(name, (None, value)) for name, value in fields.items()]
     return parts
@@ -103,7 +152,7 @@ def data_files(data: dict[str, object], *files: tuple[str, bytes], **fields: str
 async def upload(
     client: httpx.AsyncClient,
     headers: dict[str, str],
-    data: dict[str, object],
+    data: Mapping[str, object],
     *files: tuple[str, bytes],
     **fields: str,
 ) -> httpx.Response:

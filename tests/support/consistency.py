@@ -6,12 +6,13 @@ from faynosync.fsck.check import check
 from faynosync.storage.keys import key_from_private_link
 from faynosync.storage.staging import staging_dir
 from faynosync.store.models import Kind, VersionFilter
+from tests.support.env import Env
 from tests.support.storage import stored_objects
 
 
-async def referenced(env, owners: list[str]) -> set[tuple[str, str]]:
+async def referenced(env: Env, owners: list[str]) -> set[tuple[str, str | None]]:
     """(bucket, key) of every artifact and logo the owners' documents hold."""
-    found = set()
+    found: set[tuple[str, str | None]] = set()
     for owner in owners:
         versions, _ = await env.store.versions.search(
             VersionFilter(owner=owner), skip=0, limit=10**6
@@ -27,7 +28,7 @@ async def referenced(env, owners: list[str]) -> set[tuple[str, str]]:
     return found
 
 
-async def assert_consistent(env, owners: list[str]) -> None:
+async def assert_consistent(env: Env, owners: list[str]) -> None:
     """No dangling link, no orphan object, nothing staged: by the server's own consistency
     check (``faynosync fsck``), and by a count of this test's own."""
     report = await check(env.store, env.storage, staging=staging_dir(env.settings), grace=0)

@@ -14,6 +14,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 MONGOECO_SCRIPT = Path(__file__).with_name("mongoeco_server.py")
+MONGO_SKIP_REASON = (
+    "MongoDB tests need Python >= 3.13 with mongoeco[wire] (./scripts/test installs it) "
+    "or a MongoDB in FAYNOSYNC_TEST_MONGODB_URL"
+)
 
 
 def mongoeco_python() -> str | None:
