@@ -88,7 +88,8 @@ async def _respond(
     """What ``update_checks.respond`` answers; the layer in front of routing answers these
     paths first, so this runs only when a request reaches the routes some other way."""
     header: update_checks.Header = lambda name: request.headers.get(name, "")  # noqa: E731
-    return await update_checks.respond(request.app.state, request.scope["path"], wanted, header)
+    reply = await update_checks.respond(request.app.state, request.scope["path"], wanted, header)
+    return update_checks.as_response(reply)
 
 
 @router.get(

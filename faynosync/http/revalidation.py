@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import hashlib
 
-from starlette.responses import Response
-
 
 def etag(body: bytes) -> str:
     """A strong tag of the body: the same bytes, the same tag, in every process."""
@@ -25,10 +23,3 @@ def not_modified(if_none_match: str | None, tag: str) -> bool:
         if candidate == "*" or candidate.removeprefix("W/") == tag:
             return True
     return False
-
-
-def not_modified_response(tag: str, cache_control: str) -> Response:
-    headers = {"etag": tag}
-    if cache_control:
-        headers["cache-control"] = cache_control
-    return Response(status_code=304, headers=headers)

@@ -13,7 +13,8 @@ nothing but a test or a future layer in front); other methods and paths go on to
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.datastructures import QueryParams
@@ -26,7 +27,7 @@ from faynosync.errors import APIError
 from faynosync.http.errors import error_response
 from faynosync.http.middleware import cors_headers
 from faynosync.http.responses import GoJSONResponse, go_redirect, no_content
-from faynosync.http.revalidation import etag, not_modified, not_modified_response
+from faynosync.http.revalidation import etag, not_modified
 from faynosync.updaters.answers import FeedAnswer
 
 log = logging.getLogger(__name__)
@@ -35,9 +36,19 @@ Header = Callable[[str], str]
 """A request header by its lower-case name, "" when absent."""
 
 
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """An answer as it goes out: status, headers (lower-case names, as sent) and body."""
+
+    status: int
+    headers: Sequence[tuple[bytes, bytes]]
+    body: bytes
+    etag: str = ""
+
+
 async def respond(
     state: Any, path: str, request: service.CheckRequest | service.LatestRequest, header: Header
-) -> Response:
+) -> Reply:
     """The answer to an update check of ``path``, through the response cache when it is on.
 
     ``state`` is the app's state (settings, store, cache, telemetry). Refusals raise
@@ -47,18 +58,29 @@ async def respond(
     key = requests.cache_key(path, request)
     hit = cache.get(key) if cache is not None else None
     if hit is not None:
-        response, facts = _from_cache(hit), hit.facts
+        reply, facts = Reply(hit.status, hit.headers, hit.body, hit.etag), hit.facts
     else:
         generation = cache.generation if cache is not None else 0
         response, keep, facts = await _compute(state, path, request)
+        tag = response.headers.get("etag", "")
+        reply = Reply(response.status_code, response.raw_headers, bytes(response.body), tag)
         if cache is not None and keep:
-            _keep(cache, key, response, generation, facts)
+            entry = CachedResponse(reply.status, reply.body, tuple(reply.headers), facts, tag)
+            cache.put(key, entry, generation)
     if isinstance(request, service.CheckRequest) and isinstance(facts, service.CheckFacts):
         service.count(state.telemetry, request, facts, header("x-device-id"))
-    tag = response.headers.get("etag")
-    if tag is not None and not_modified(header("if-none-match"), tag):
-        return not_modified_response(tag, response.headers.get("cache-control", ""))
-    return response
+    if reply.etag and not_modified(header("if-none-match"), reply.etag):
+        return _not_modified(reply)
+    return reply
+
+
+def _not_modified(reply: Reply) -> Reply:
+    """304 without a body: the client (or a cache in front) has this answer already."""
+    kept = [(name, value) for name, value in reply.headers if name in _KEPT_ON_304]
+    return Reply(304, kept, b"", reply.etag)
+
+
+_KEPT_ON_304 = frozenset({b"etag", b"cache-control"})
 
 
 async def _compute(
@@ -86,22 +108,6 @@ def _render(state: Any, path: str, answer: FeedAnswer) -> Response:
     return response
 
 
-def _from_cache(entry: CachedResponse) -> Response:
-    response = Response(status_code=entry.status)
-    response.body = entry.body
-    response.raw_headers = list(entry.headers)
-    return response
-
-
-def _keep(
-    cache: ResponseCache, key: tuple[str, ...], response: Response, generation: int, facts: object
-) -> None:
-    tag = response.headers.get("etag", "")
-    headers = tuple(response.raw_headers)
-    entry = CachedResponse(response.status_code, bytes(response.body), headers, facts, tag)
-    cache.put(key, entry, generation)
-
-
 class UpdateChecks:
     """ASGI middleware, outermost: update checks answered here, everything else passed on."""
 
@@ -123,7 +129,7 @@ class UpdateChecks:
 
     async def _respond(
         self, scope: Scope, path: str, request: service.CheckRequest | service.LatestRequest
-    ) -> Response:
+    ) -> Reply:
         raw: list[tuple[bytes, bytes]] = scope["headers"]
 
         def header(name: str) -> str:
@@ -136,19 +142,28 @@ class UpdateChecks:
         try:
             return await respond(scope["app"].state, path, request, header)
         except APIError as exc:
-            return error_response(exc)
+            return _reply(error_response(exc))
         except Exception:
             log.exception("unhandled error on GET %s", path)
-            return GoJSONResponse({"error": "internal server error"}, status_code=500)
+            return _reply(GoJSONResponse({"error": "internal server error"}, status_code=500))
 
-    async def _send(self, scope: Scope, response: Response, send: Send) -> None:
-        headers = response.raw_headers
+    async def _send(self, scope: Scope, reply: Reply, send: Send) -> None:
         cors = cors_headers(scope, self._origins)
-        if cors:
-            headers = [*headers, *cors]
-        start = {"type": "http.response.start", "status": response.status_code, "headers": headers}
-        await send(start)
-        await send({"type": "http.response.body", "body": response.body})
+        headers = [*reply.headers, *cors] if cors else reply.headers
+        await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+        await send({"type": "http.response.body", "body": reply.body})
+
+
+def _reply(response: Response) -> Reply:
+    return Reply(response.status_code, response.raw_headers, bytes(response.body))
+
+
+def as_response(reply: Reply) -> Response:
+    """A reply as a Starlette response, for the routes."""
+    response = Response(status_code=reply.status)
+    response.body = reply.body
+    response.raw_headers = list(reply.headers)
+    return response
 
 
 _PLAIN_PATHS = frozenset({requests.CHECK_PATH, requests.LATEST_PATH})
