@@ -49,15 +49,23 @@ async def find_required_by_name(
 
     The original checks these across all tenants; here they are the owner's only.
     """
-    plural = rules.resource.value
+    meta = await store.meta.get_by_name(rules.kind, name, owner) if name else None
+    return await required_by_name(store, rules, name, owner, meta)
+
+
+async def required_by_name(
+    store: Store, rules: KindRules, name: str, owner: str, found: Meta | None
+) -> Meta | None:
+    """:func:`find_required_by_name` once the document of that name was looked up (``found``,
+    None when there is none)."""
     if not name:
         if await store.meta.list(rules.kind, owner, limit=1):
+            plural = rules.resource.value
             raise APIError(400, f"you have a created {plural}, setting {rules.label} is required")
         return None
-    meta = await store.meta.get_by_name(rules.kind, name, owner)
-    if meta is None:
+    if found is None:
         raise unknown_name(rules)
-    return meta
+    return found
 
 
 def unknown_name(rules: KindRules) -> APIError:

@@ -14,9 +14,9 @@ from faynosync import updaters
 from faynosync.catalog.kinds import APP, ARCH, CHANNEL, PLATFORM
 from faynosync.catalog.references import (
     check_name_syntax,
-    find_required_by_name,
     id_or_zero,
     name_of,
+    required_by_name,
 )
 from faynosync.core.versioning import GoVersion, MalformedVersion, parse, significant_key
 from faynosync.errors import APIError
@@ -120,18 +120,24 @@ async def _resolve(store: Store, request: CheckRequest) -> _Named:
         arch=request.arch,
     )
     owner = request.owner
+    # One query for every name the check gives; the rules then apply in the original's order.
+    wanted = {
+        Kind.APP: request.app_name,
+        Kind.CHANNEL: request.channel,
+        Kind.PLATFORM: request.platform,
+        Kind.ARCH: request.arch,
+    }
+    found = await store.meta.get_by_names(owner, {k: name for k, name in wanted.items() if name})
     # Step 2: the channel is required once the tenant has any; an unknown platform or arch
     # is ignored, and without a platform the updater parameter is too.
-    channel = await find_required_by_name(store, CHANNEL, request.channel, owner)
-    platform = (
-        await store.meta.get_by_name(Kind.PLATFORM, request.platform, owner)
-        if request.platform
-        else None
+    channel = await required_by_name(
+        store, CHANNEL, request.channel, owner, found.get(Kind.CHANNEL)
     )
+    platform = found.get(Kind.PLATFORM)
     updater = updaters.resolve(platform.updaters, request.updater) if platform else ""
-    arch = await store.meta.get_by_name(Kind.ARCH, request.arch, owner) if request.arch else None
+    arch = found.get(Kind.ARCH)
     # Step 4: the app of the tenant.
-    app = await store.meta.get_by_name(APP.kind, request.app_name, owner)
+    app = found.get(Kind.APP)
     if app is None:
         raise APIError(400, "app_name not found in apps_meta collection")
     return _Named(app=app, channel=channel, platform=platform, arch=arch, updater=updater)

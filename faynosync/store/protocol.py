@@ -8,7 +8,7 @@ in ``store.rules``.
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from datetime import datetime
 from typing import Any, ParamSpec, Protocol, TypeVar
 
@@ -133,6 +133,10 @@ class MetaRepository(Protocol):
         """The document with this id, if it is of this kind."""
 
     async def get_by_name(self, kind: Kind, name: str, owner: str) -> Meta | None: ...
+
+    async def get_by_names(self, owner: str, names: Mapping[Kind, str]) -> dict[Kind, Meta]:
+        """The owner's documents of these kinds and names, in one query; a kind whose
+        document does not exist is absent from the answer."""
 
     async def list(
         self, kind: Kind, owner: str, *, ids: list[str] | None = None, limit: int = LIST_CAP

@@ -122,3 +122,26 @@ async def test_the_change_counter_counts_every_bump(store):
     results = await asyncio.gather(*(store.changes.bump() for _ in range(20)))
     assert sorted(results) == list(range(2, 22))
     assert await store.changes.count() == 21
+
+
+async def test_documents_of_several_kinds_by_name_in_one_query(store):
+    metas = [
+        Meta(id=new_id(), kind=kind, name=name, owner=owner, updated_at=WHEN)
+        for kind, name, owner in [
+            (Kind.APP, "demo", "admin"),
+            (Kind.CHANNEL, "nightly", "admin"),
+            (Kind.PLATFORM, "demo", "admin"),  # a platform named as the app
+            (Kind.ARCH, "x64", "other"),  # another tenant's
+        ]
+    ]
+    for meta in metas:
+        await store.meta.insert(meta)
+    found = await store.meta.get_by_names(
+        "admin",
+        {Kind.APP: "demo", Kind.CHANNEL: "nightly", Kind.PLATFORM: "demo", Kind.ARCH: "x64"},
+    )
+    one_by_one = {m.kind: await store.meta.get_by_name(m.kind, m.name, "admin") for m in metas[:3]}
+    assert found == one_by_one
+    assert [found[m.kind].id for m in metas[:3]] == [m.id for m in metas[:3]]
+    assert await store.meta.get_by_names("admin", {}) == {}
+    assert await store.meta.get_by_names("admin", {Kind.CHANNEL: "demo"}) == {}

@@ -3,7 +3,7 @@ stores them (the MetaRepository)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 
 from pymongo.asynchronous.collection import AsyncCollection
 
@@ -34,6 +34,18 @@ class MongoMeta:
     async def get(self, kind: Kind, meta_id: str) -> Meta | None:
         doc = await self._c.find_one({"_id": oid(meta_id), NAME_FIELDS[kind]: EXISTS})
         return meta_from(kind, doc) if doc else None
+
+    @translated
+    async def get_by_names(self, owner: str, names: Mapping[Kind, str]) -> dict[Kind, Meta]:
+        if not names:
+            return {}
+        wanted = [{NAME_FIELDS[kind]: name} for kind, name in names.items()]
+        found: dict[Kind, Meta] = {}
+        async for doc in self._c.find({"owner": owner, "$or": wanted}):
+            for kind, name in names.items():
+                if doc.get(NAME_FIELDS[kind]) == name and kind not in found:
+                    found[kind] = meta_from(kind, doc)
+        return found
 
     @translated
     async def get_by_name(self, kind: Kind, name: str, owner: str) -> Meta | None:

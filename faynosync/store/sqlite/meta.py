@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from faynosync.core.gotime import to_millis
@@ -62,6 +62,18 @@ class SqliteMeta:
             "SELECT * FROM apps_meta WHERE id = ? AND kind = ?", meta_id, kind.value
         )
         return meta_from(row) if row else None
+
+    @translated
+    async def get_by_names(self, owner: str, names: Mapping[Kind, str]) -> dict[Kind, Meta]:
+        if not names:
+            return {}
+        wanted = " OR ".join("(kind = ? AND name = ? AND owner = ?)" for _ in names)
+        params = [value for kind, name in names.items() for value in (kind.value, name, owner)]
+        rows = await self._db.all(f"SELECT * FROM apps_meta WHERE {wanted}", *params)
+        found: dict[Kind, Meta] = {}
+        for row in rows:
+            found.setdefault(Kind(row["kind"]), meta_from(row))
+        return found
 
     @translated
     async def get_by_name(self, kind: Kind, name: str, owner: str) -> Meta | None:
