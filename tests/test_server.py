@@ -107,3 +107,17 @@ def test_each_request_of_a_connection_has_its_own_limit_and_bodies_do_not_count(
     assert first.startswith(b"200 OK\r\n")
     assert second.startswith(b"413 Request Entity Too Large\r\n")  # the route's own limit
     assert b"HTTP/1.1 " + third == TOO_LARGE
+
+
+def test_a_client_still_sending_its_head_is_waited_for_and_reads_the_431(server):
+    """The refused head keeps arriving for longer than one linger period: the connection
+    stays open while it does, so the client reads the answer instead of a reset."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=20) as sock:
+        sock.sendall(head(HEAD_READ_LIMIT + 4096, close=False)[:-2])
+        for _ in range(4):
+            time.sleep(0.3)
+            sock.sendall(b"X-More: " + b"m" * 65536 + b"\r\n")
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    assert received == TOO_LARGE

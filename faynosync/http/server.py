@@ -29,8 +29,10 @@ TOO_LARGE = (
     b"431 Request Header Fields Too Large"
 )
 # As Go's closeWriteAndWait: the answer is sent, the writing side shut, and the connection
-# closed a moment later, so that the client reads the answer instead of a reset.
+# closed a moment later, so that the client reads the answer instead of a reset. A client
+# still sending is waited for (each chunk read and dropped restarts the wait), up to a bound.
 LINGER_SECONDS = 0.5
+LINGER_MAX_SECONDS = 10.0
 
 
 class _HeadLimit(asyncio.Protocol):
@@ -45,6 +47,8 @@ class _HeadLimit(asyncio.Protocol):
     loop: asyncio.AbstractEventLoop
     _head_bytes = 0
     _refused = False
+    _close_by = 0.0
+    _closer: asyncio.TimerHandle | None = None
 
     def _reading_head(self) -> bool:
         """Whether the bytes that arrive now belong to a request's head."""
@@ -52,7 +56,8 @@ class _HeadLimit(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         if self._refused:
-            return  # read and dropped, so the client can finish sending and read the answer
+            self._linger()  # read and dropped, so the client can finish sending and read
+            return
         if not self._reading_head():
             super().data_received(data)
             return
@@ -78,7 +83,15 @@ class _HeadLimit(asyncio.Protocol):
         self.transport.write(TOO_LARGE)
         if self.transport.can_write_eof():
             self.transport.write_eof()
-        self.loop.call_later(LINGER_SECONDS, self.transport.close)
+        self._close_by = self.loop.time() + LINGER_MAX_SECONDS
+        self._linger()
+
+    def _linger(self) -> None:
+        """Close LINGER_SECONDS from now, or at the bound if that comes first."""
+        if self._closer is not None:
+            self._closer.cancel()
+        delay = min(LINGER_SECONDS, self._close_by - self.loop.time())
+        self._closer = self.loop.call_later(max(delay, 0.0), self.transport.close)
 
 
 class HeadLimitedH11(_HeadLimit, H11Protocol):
