@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.types import Receive, Scope, Send
 
 from faynosync import __version__
 from faynosync.auth import router as auth_router
@@ -51,7 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await _start(app, settings, stack)
             yield
 
-    app = FastAPI(
+    app = Faynosync(
+        cors_origins=settings.cors_origins,
         title="faynosync",
         version=__version__,
         description="Self-hosted update server for desktop applications, "
@@ -83,9 +85,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(InvalidateOnWrite, cache=app.state.cache)
     app.add_middleware(CatchAll)
     app.add_middleware(GinFront, routes=app.router.routes, cors_origins=settings.cors_origins)
-    # Outermost: the update checks are answered before any other layer runs.
-    app.add_middleware(UpdateChecks, cors_origins=settings.cors_origins)
     return app
+
+
+class Faynosync(FastAPI):
+    """The application: update checks are answered in front of everything FastAPI runs (its
+    own error, telemetry and body-limit layers included, which they do not need); every other
+    request goes through FastAPI as usual."""
+
+    def __init__(self, *, cors_origins: list[str], **options: Any) -> None:
+        super().__init__(**options)
+        self._front = UpdateChecks(self._fastapi, state=self.state, cors_origins=cors_origins)
+
+    async def _fastapi(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await super().__call__(scope, receive, send)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._front(scope, receive, send)
 
 
 async def _remove_stale_staged(staging: Path) -> None:

@@ -7,8 +7,9 @@ requests here, so both find one answer under one key.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import fields
+from urllib.parse import parse_qsl
 
 from faynosync.checks.cache import CacheKey
 from faynosync.checks.service import CheckRequest, LatestRequest
@@ -25,6 +26,27 @@ LATEST_PARAMS = tuple(f.name for f in fields(LatestRequest))
 
 Query = Callable[[str], str]
 """The first value of a query parameter by name, "" when absent (Gin's ``c.Query``)."""
+
+
+def first_values(query_string: bytes) -> dict[str, str]:
+    """The first value of each parameter of a raw query string, read exactly as Starlette's
+    ``QueryParams`` reads it (``parse_qsl`` on the Latin-1 text, blank values kept); a string
+    with nothing to unescape is only split."""
+    text = query_string.decode("latin-1")
+    pairs: Iterable[tuple[str, str]]
+    if "%" in text or "+" in text:
+        pairs = parse_qsl(text, keep_blank_values=True)
+    else:
+        pairs = (_pair(piece) for piece in text.split("&") if piece)
+    values: dict[str, str] = {}
+    for name, value in pairs:
+        values.setdefault(name, value)
+    return values
+
+
+def _pair(piece: str) -> tuple[str, str]:
+    name, _, value = piece.partition("=")
+    return name, value
 
 
 def check_from_query(query: Query) -> CheckRequest:

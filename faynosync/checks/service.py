@@ -7,7 +7,7 @@ lookup is scoped to it (the original checks channel, platform and arch names acr
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from faynosync import updaters
@@ -89,15 +89,8 @@ async def check_version(store: Store, request: CheckRequest) -> CheckResult:
     """``/checkVersion`` and the RELEASES route: what the client is offered, step by step as
     the original decides it (docs: the update check)."""
     named = await _resolve(store, request)
-    scope = VersionFilter(
-        owner=request.owner,
-        app_id=named.app.id,
-        published=True,
-        platform_id=id_or_zero(named.platform),
-        arch_id=id_or_zero(named.arch),
-    )
-    latest = await _latest(store, request, named, scope)
-    target, check = await _decide(store, request, named, scope, latest)
+    latest = await _latest(store, request, named)
+    target, check = await _decide(store, request, named, latest)
     facts = CheckFacts(
         found=check.found,
         platform=named.platform.name if named.platform else "",
@@ -143,14 +136,27 @@ async def _resolve(store: Store, request: CheckRequest) -> _Named:
     return _Named(app=app, channel=channel, platform=platform, arch=arch, updater=updater)
 
 
-async def _latest(
-    store: Store, request: CheckRequest, named: _Named, scope: VersionFilter
-) -> Version:
+def _published(
+    request: CheckRequest, named: _Named, channel_id: str | None, intermediate: bool | None
+) -> VersionFilter:
+    """The app's published versions with an artifact for the platform and arch."""
+    return VersionFilter(
+        owner=request.owner,
+        app_id=named.app.id,
+        channel_id=channel_id,
+        published=True,
+        required_intermediate=intermediate,
+        platform_id=id_or_zero(named.platform),
+        arch_id=id_or_zero(named.arch),
+    )
+
+
+async def _latest(store: Store, request: CheckRequest, named: _Named) -> Version:
     """Steps 5 and 6: the highest published version with an artifact for this platform and
     arch, in the channel when there is one."""
     channel_id = named.channel.id if named.channel else None
     try:
-        latest = await store.versions.latest(replace(scope, channel_id=channel_id))
+        latest = await store.versions.latest(_published(request, named, channel_id, None))
     except StoreError as exc:
         raise APIError(400, str(exc)) from None
     if latest is None:
@@ -159,7 +165,7 @@ async def _latest(
 
 
 async def _decide(
-    store: Store, request: CheckRequest, named: _Named, scope: VersionFilter, latest: Version
+    store: Store, request: CheckRequest, named: _Named, latest: Version
 ) -> tuple[Version, CheckAnswer]:
     """Steps 7 to 9: the version offered (a required intermediate build first) and what the
     answer says of it."""
@@ -167,7 +173,7 @@ async def _decide(
     requested = _parse(request.version, 400)
     intermediate = await _lowest_step(
         store,
-        replace(scope, channel_id=id_or_zero(named.channel), required_intermediate=True),
+        _published(request, named, id_or_zero(named.channel), True),
         requested,
         latest_version,
     )
@@ -203,32 +209,37 @@ async def _lowest_step(
 ) -> Version | None:
     """The lowest required intermediate build with requested < step <= latest.
 
-    The store hands candidates in go-version's order, from just above the client's version,
-    after those it cannot key (which are parsed, and fail, as the original's loop fails).
+    Versions without a step key (prereleases, and those go-version cannot parse, which fail
+    here as the original's loop fails) are compared one by one; of the others, the store's
+    index finds the lowest above the client's version, and that one fits unless it only
+    equals a prerelease ``latest`` in its segments.
     """
-    above, up_to = significant_key(requested), significant_key(latest)
     best: tuple[GoVersion, str] | None = None
     skip = 0
     while True:
-        page = await store.versions.steps(
-            query,
-            above=above,
-            inclusive=bool(requested.pre),
-            up_to=up_to,
-            skip=skip,
-            limit=STEP_PAGE,
-        )
+        page = await store.versions.unkeyed_steps(query, skip=skip, limit=STEP_PAGE)
         for version_id, text in page:
             step = _parse(text, 500)
-            if requested.compare(step) < 0 and step.compare(latest) <= 0:
-                if best is None or step.compare(best[0]) < 0:
-                    best = (step, version_id)
-                # Past the unkeyed ones (prereleases), the first fit is the lowest.
-                if not step.pre:
-                    return await store.versions.get(best[1])
+            if _fits(requested, step, latest) and (best is None or step.compare(best[0]) < 0):
+                best = (step, version_id)
         if len(page) < STEP_PAGE:
-            return await store.versions.get(best[1]) if best else None
+            break
         skip += STEP_PAGE
+    keyed = await store.versions.lowest_step(
+        query,
+        above=significant_key(requested),
+        inclusive=bool(requested.pre),
+        up_to=significant_key(latest),
+    )
+    if keyed is not None:
+        step = _parse(keyed.version, 500)
+        if _fits(requested, step, latest) and (best is None or step.compare(best[0]) < 0):
+            return keyed
+    return await store.versions.get(best[1]) if best else None
+
+
+def _fits(requested: GoVersion, step: GoVersion, latest: GoVersion) -> bool:
+    return requested.compare(step) < 0 and step.compare(latest) <= 0
 
 
 def _parse(text: str, status: int) -> GoVersion:

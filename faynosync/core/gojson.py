@@ -43,6 +43,8 @@ _HTML_SAFE = str.maketrans(
     }
 )
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_SPECIAL = re.compile("[<>&\u2028\u2029\ud800-\udfff]")
+_CONTAINERS = (dict, list, tuple)
 
 
 def _go_order(value: Any) -> Any:
@@ -57,7 +59,17 @@ def _go_order(value: Any) -> Any:
 
 def dumps(value: Any) -> str:
     """Serialise ``value`` as Go's ``json.Marshal`` would (see the module docstring)."""
-    text = json.dumps(_go_order(value), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    if type(value) is dict and not any(isinstance(v, _CONTAINERS) for v in value.values()):
+        # A flat map (an update check's answer): the encoder sorts it.
+        text = json.dumps(
+            value, ensure_ascii=False, separators=(",", ":"), allow_nan=False, sort_keys=True
+        )
+    else:
+        text = json.dumps(
+            _go_order(value), ensure_ascii=False, separators=(",", ":"), allow_nan=False
+        )
+    if not _SPECIAL.search(text):
+        return text
     if _SURROGATE.search(text):
         # Go writes U+FFFD for anything that is not valid UTF-8.
         text = _SURROGATE.sub("\ufffd", text)

@@ -25,8 +25,7 @@ def to_millis(value: datetime) -> int:
 
 
 def from_millis(millis: int) -> datetime:
-    seconds, ms = divmod(millis, 1000)
-    return datetime.fromtimestamp(seconds, UTC).replace(microsecond=ms * 1000)
+    return _EPOCH + timedelta(milliseconds=millis)
 
 
 def _fraction(value: datetime) -> str:

@@ -13,20 +13,20 @@ nothing but a test or a future layer in front); other methods and paths go on to
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from starlette.datastructures import QueryParams
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from faynosync.checks import requests, service
 from faynosync.checks.cache import CachedResponse, ResponseCache
+from faynosync.core import gojson
 from faynosync.errors import APIError
 from faynosync.http.errors import error_response
 from faynosync.http.middleware import cors_headers
-from faynosync.http.responses import GoJSONResponse, go_redirect, no_content
+from faynosync.http.responses import JSON_TYPE, GoJSONResponse, go_redirect
 from faynosync.http.revalidation import etag, not_modified
 from faynosync.updaters.answers import FeedAnswer
 
@@ -41,7 +41,7 @@ class Reply:
     """An answer as it goes out: status, headers (lower-case names, as sent) and body."""
 
     status: int
-    headers: Sequence[tuple[bytes, bytes]]
+    headers: tuple[tuple[bytes, bytes], ...]
     body: bytes
     etag: str = ""
 
@@ -55,17 +55,15 @@ async def respond(
     :class:`APIError`, as everywhere.
     """
     cache: ResponseCache | None = state.cache
-    key = requests.cache_key(path, request)
-    hit = cache.get(key) if cache is not None else None
+    key = requests.cache_key(path, request) if cache is not None else None
+    hit = cache.get(key) if cache is not None and key is not None else None
     if hit is not None:
         reply, facts = Reply(hit.status, hit.headers, hit.body, hit.etag), hit.facts
     else:
         generation = cache.generation if cache is not None else 0
-        response, keep, facts = await _compute(state, path, request)
-        tag = response.headers.get("etag", "")
-        reply = Reply(response.status_code, response.raw_headers, bytes(response.body), tag)
-        if cache is not None and keep:
-            entry = CachedResponse(reply.status, reply.body, tuple(reply.headers), facts, tag)
+        reply, keep, facts = await _compute(state, path, request)
+        if cache is not None and key is not None and keep:
+            entry = CachedResponse(reply.status, reply.body, reply.headers, facts, reply.etag)
             cache.put(key, entry, generation)
     if isinstance(request, service.CheckRequest) and isinstance(facts, service.CheckFacts):
         service.count(state.telemetry, request, facts, header("x-device-id"))
@@ -76,7 +74,7 @@ async def respond(
 
 def _not_modified(reply: Reply) -> Reply:
     """304 without a body: the client (or a cache in front) has this answer already."""
-    kept = [(name, value) for name, value in reply.headers if name in _KEPT_ON_304]
+    kept = tuple((name, value) for name, value in reply.headers if name in _KEPT_ON_304)
     return Reply(304, kept, b"", reply.etag)
 
 
@@ -85,7 +83,7 @@ _KEPT_ON_304 = frozenset({b"etag", b"cache-control"})
 
 async def _compute(
     state: Any, path: str, request: service.CheckRequest | service.LatestRequest
-) -> tuple[Response, bool, object]:
+) -> tuple[Reply, bool, object]:
     """The answer, whether it may be kept, and what telemetry records of it."""
     if isinstance(request, service.CheckRequest):
         result = await service.check_version(state.store, request)
@@ -95,32 +93,44 @@ async def _compute(
     return _render(state, path, found), found.status == 200, None
 
 
-def _render(state: Any, path: str, answer: FeedAnswer) -> Response:
+_JSON_TYPE = (b"content-type", JSON_TYPE.encode())
+_NO_CONTENT = Reply(204, (_JSON_TYPE,), b"")
+
+
+def _render(state: Any, path: str, answer: FeedAnswer) -> Reply:
     if answer.location is not None:
-        return go_redirect("GET", path, answer.location, answer.status)
+        return _reply(go_redirect("GET", path, answer.location, answer.status))
     if answer.status == 204:
-        return no_content()
-    response = GoJSONResponse(answer.body, status_code=answer.status)
-    if answer.status == 200:
-        # An answer can be revalidated: caches in front and clients ask with If-None-Match.
-        response.headers["etag"] = etag(bytes(response.body))
-        response.headers["cache-control"] = state.settings.FAYNOSYNC_CHECK_CACHE_CONTROL
-    return response
+        return _NO_CONTENT
+    body = gojson.dumpb(answer.body)
+    headers = [(b"content-length", str(len(body)).encode()), _JSON_TYPE]
+    if answer.status != 200:
+        return Reply(answer.status, tuple(headers), body)
+    # An answer can be revalidated: caches in front and clients ask with If-None-Match.
+    tag = etag(body)
+    control = state.settings.FAYNOSYNC_CHECK_CACHE_CONTROL
+    headers += [(b"etag", tag.encode()), (b"cache-control", control.encode("latin-1"))]
+    return Reply(200, tuple(headers), body, tag)
 
 
 class UpdateChecks:
-    """ASGI middleware, outermost: update checks answered here, everything else passed on."""
+    """ASGI middleware, outermost: update checks answered here, everything else passed on.
 
-    def __init__(self, app: ASGIApp, *, cors_origins: list[str]) -> None:
+    ``state`` is the application's state (settings, store, cache, telemetry), read on each
+    request: the layer sits in front of the framework, which has not set ``scope["app"]``.
+    """
+
+    def __init__(self, app: ASGIApp, *, state: Any, cors_origins: list[str]) -> None:
         self.app = app
+        self._state = state
         self._origins = frozenset(cors_origins)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
             path: str = scope["path"]
             if path in _PLAIN_PATHS or path.startswith("/update/"):
-                params = QueryParams(scope["query_string"])
-                request = requests.read(path, lambda name: (params.getlist(name) or [""])[0])
+                values = requests.first_values(scope["query_string"])
+                request = requests.read(path, lambda name: values.get(name, ""))
                 if request is not None:
                     response = await self._respond(scope, path, request)
                     await self._send(scope, response, send)
@@ -140,7 +150,7 @@ class UpdateChecks:
             return ""
 
         try:
-            return await respond(scope["app"].state, path, request, header)
+            return await respond(self._state, path, request, header)
         except APIError as exc:
             return _reply(error_response(exc))
         except Exception:
@@ -155,7 +165,7 @@ class UpdateChecks:
 
 
 def _reply(response: Response) -> Reply:
-    return Reply(response.status_code, response.raw_headers, bytes(response.body))
+    return Reply(response.status_code, tuple(response.raw_headers), bytes(response.body))
 
 
 def as_response(reply: Reply) -> Response:

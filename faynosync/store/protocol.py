@@ -189,19 +189,19 @@ class VersionRepository(Protocol):
         Raises :class:`StoreError` as :meth:`search` does for an unorderable version.
         """
 
-    async def steps(
-        self,
-        query: VersionFilter,
-        *,
-        above: str,
-        inclusive: bool,
-        up_to: str,
-        skip: int,
-        limit: int,
+    async def unkeyed_steps(
+        self, query: VersionFilter, *, skip: int, limit: int
     ) -> list[tuple[str, str]]:
-        """Ids and version strings of matching versions whose ``step_key`` lies in
-        (``above``, ``up_to``] (``[above, up_to]`` when ``inclusive``), lowest key first,
-        preceded by the versions without a key (:func:`core.versioning.step_key`)."""
+        """Ids and version strings of matching versions without a ``step_key``
+        (:func:`core.versioning.step_key`: prereleases and versions go-version cannot parse),
+        in the order they were stored."""
+
+    async def lowest_step(
+        self, query: VersionFilter, *, above: str, inclusive: bool, up_to: str
+    ) -> Version | None:
+        """The matching version with the lowest ``step_key`` in (``above``, ``up_to``]
+        (``[above, up_to]`` when ``inclusive``), found through an index; the first stored
+        among equal keys."""
 
     async def with_private_link(self, link: str) -> Version | None:
         """The version holding an artifact with this link."""

@@ -117,13 +117,8 @@ def front_only(app) -> httpx.AsyncClient:
     async def routing(scope, receive, send):
         raise AssertionError(f"{scope['path']} reached routing")
 
-    front = UpdateChecks(routing, cors_origins=[ORIGIN])
-
-    async def with_app(scope, receive, send):
-        scope["app"] = app  # as Starlette sets it before its middleware runs
-        await front(scope, receive, send)
-
-    transport = httpx.ASGITransport(app=with_app)
+    front = UpdateChecks(routing, state=app.state, cors_origins=[ORIGIN])
+    transport = httpx.ASGITransport(app=front)
     return httpx.AsyncClient(transport=transport, base_url="http://test")
 
 

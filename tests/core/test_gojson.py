@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from faynosync.core import gojson
 from faynosync.core.gojson import DecodeError, GoStruct, required
@@ -214,3 +217,33 @@ def test_lone_surrogate_escapes_are_read_as_replacement_characters():
         "a\ufffd": "\ufffd"
     }
     assert gojson.plain(gojson.whole_document('[["\\ud800"]]')) == [["\ufffd"]]
+
+
+def _reference_dumps(value):
+    """The general path alone: keys ordered by hand, every answer escaped."""
+    text = json.dumps(
+        gojson._go_order(value), ensure_ascii=False, separators=(",", ":"), allow_nan=False
+    )
+    return gojson._SURROGATE.sub("\ufffd", text).translate(gojson._HTML_SAFE)
+
+
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.text(alphabet=st.sampled_from('ab<>&\u2028é\ud800"\\')),
+)
+
+
+@given(st.dictionaries(st.text(max_size=4), SCALARS, max_size=8))
+def test_flat_maps_encode_as_the_general_path(value):
+    assert gojson.dumps(value) == _reference_dumps(value)
+
+
+@given(
+    st.recursive(
+        SCALARS, lambda inner: st.lists(inner) | st.dictionaries(st.text(max_size=3), inner)
+    )
+)
+def test_nested_values_encode_as_the_general_path(value):
+    assert gojson.dumps(value) == _reference_dumps(value)

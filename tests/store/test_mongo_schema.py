@@ -162,30 +162,24 @@ def faynosyncs(app_id: ObjectId, version: str, **flags: object) -> dict[str, obj
     }
 
 
-async def test_steps_order_more_than_a_page_faynosync_wrote(store, db):
-    """Without the field they would come first, in document order; a page holds 50."""
+async def test_steps_of_versions_faynosync_wrote(store, db):
+    """Without the field they would all seem unkeyed: read in pages of 50, they get it and
+    are found by their key."""
     app_id = ObjectId()
     numbers = list(range(120))
     random.Random(7).shuffle(numbers)
     for n in numbers:
         await db["apps"].insert_one(faynosyncs(app_id, f"1.0.{n}", required_intermediate=True))
+    await db["apps"].insert_one(faynosyncs(app_id, "1.0.5-rc1", required_intermediate=True))
     query = VersionFilter(owner="admin", app_id=str(app_id), required_intermediate=True)
 
-    async def steps(skip: int) -> list[str]:
-        found = await store.versions.steps(
-            query,
-            above=step_key("1.0.10"),
-            inclusive=False,
-            up_to=step_key("1.0.200"),
-            skip=skip,
-            limit=STEP_PAGE,
-        )
-        return [version for _, version in found]
-
-    pages = [await steps(skip) for skip in range(0, 3 * STEP_PAGE, STEP_PAGE)]
-    assert [len(page) for page in pages] == [50, 50, 9]
-    assert [v for page in pages for v in page] == [f"1.0.{n}" for n in range(11, 120)]
+    found = await store.versions.unkeyed_steps(query, skip=0, limit=STEP_PAGE)
+    assert [version for _, version in found] == ["1.0.5-rc1"]
     assert await db["apps"].count_documents({ORDER_FIELD: {"$exists": False}}) == 0
+    lowest = await store.versions.lowest_step(
+        query, above=step_key("1.0.10"), inclusive=False, up_to=step_key("1.0.200")
+    )
+    assert lowest is not None and lowest.version == "1.0.11"
 
 
 async def test_latest_and_search_order_what_faynosync_wrote(store, db):

@@ -176,24 +176,33 @@ async def test_latest_and_steps(store):
         made[step.id] = v
     intermediates = VersionFilter(owner="admin", app_id=APP, required_intermediate=True)
 
-    async def steps(above: str, up_to: str, inclusive=False, skip=0, limit=50) -> list[str]:
-        found = await store.versions.steps(
-            intermediates,
-            above=step_key(above),
-            inclusive=inclusive,
-            up_to=step_key(up_to),
-            skip=skip,
-            limit=limit,
-        )
+    async def unkeyed(skip=0, limit=50) -> list[str]:
+        found = await store.versions.unkeyed_steps(intermediates, skip=skip, limit=limit)
         assert all(made[i] == v for i, v in found)
         return [v for _, v in found]
 
-    # Unkeyed versions first, then go-version's order within the range.
-    assert await steps("1.5", "2.0") == ["1.2.", "1.9.1", "1.10"]
-    assert await steps("1.5", "2.0", inclusive=True) == ["1.2.", "1.5", "1.5.0", "1.9.1", "1.10"]
-    everything = ["1.2.", "0.9", "1.5", "1.5.0", "1.9.1", "1.10", "2.0.0.1"]
-    assert await steps("0", "9") == everything
-    assert await steps("0", "9", skip=1, limit=2) == everything[1:3]
+    async def lowest(above: str, up_to: str, inclusive=False) -> str | None:
+        found = await store.versions.lowest_step(
+            intermediates, above=step_key(above), inclusive=inclusive, up_to=step_key(up_to)
+        )
+        return found.version if found else None
+
+    # Those without a key in the order they were stored; the others by go-version's order
+    # within the range, the first stored among equals ("1.5" before "1.5.0").
+    assert await unkeyed() == ["1.2."]
+    assert await unkeyed(skip=1) == []
+    assert await lowest("1.5", "2.0") == "1.9.1"
+    assert await lowest("1.5", "2.0", inclusive=True) == "1.5"
+    assert await lowest("0", "9") == "0.9"
+    assert await lowest("1.9.1", "1.10") == "1.10"
+    assert await lowest("1.10", "2.0") is None
+    assert await lowest("2", "2.0.0.1") == "2.0.0.1"
+    prerelease = version("1.7.0-beta")
+    prerelease.required_intermediate = True
+    await store.versions.insert(prerelease)
+    made[prerelease.id] = "1.7.0-beta"
+    assert await unkeyed() == ["1.2.", "1.7.0-beta"]
+    assert await unkeyed(skip=1, limit=1) == ["1.7.0-beta"]
 
 
 async def test_every_artifact_link_of_every_owner_in_pages(store, monkeypatch):

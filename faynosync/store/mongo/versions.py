@@ -15,6 +15,8 @@ from faynosync.store.mongo.errors import translated
 from faynosync.store.mongo.ordering import ORDER_FIELD, SORT, order_matched, read_ordered
 from faynosync.store.rules import REFERENCE_FIELDS, version_conditions
 
+STEP_FIELD = f"{ORDER_FIELD}.step"
+
 
 def _version_match(query: VersionFilter) -> Document:
     conditions = version_conditions(query)
@@ -97,27 +99,16 @@ class MongoVersions:
         return items[0] if items else None
 
     @translated
-    async def steps(
-        self,
-        query: VersionFilter,
-        *,
-        above: str,
-        inclusive: bool,
-        up_to: str,
-        skip: int,
-        limit: int,
+    async def unkeyed_steps(
+        self, query: VersionFilter, *, skip: int, limit: int
     ) -> list[tuple[str, str]]:
-        step = f"{ORDER_FIELD}.step"
-        low = "$gte" if inclusive else "$gt"
-        match = {
-            **_version_match(query),
-            "$or": [{step: None}, {step: {low: above, "$lte": up_to}}],
-        }
+        # A version FaynoSync wrote has no step field yet: it is read here, then given one.
+        match = {**_version_match(query), STEP_FIELD: None}
 
         async def read() -> list[Document]:
             cursor = (
                 self._c.find(match, {"version": 1, ORDER_FIELD: 1})
-                .sort([(step, 1), ("_id", 1)])
+                .sort("_id", 1)
                 .skip(skip)
                 .limit(limit)
             )
@@ -125,6 +116,17 @@ class MongoVersions:
 
         docs = await read_ordered(self._c, read)
         return [(str(doc["_id"]), str(doc.get("version", ""))) for doc in docs]
+
+    @translated
+    async def lowest_step(
+        self, query: VersionFilter, *, above: str, inclusive: bool, up_to: str
+    ) -> Version | None:
+        # Versions FaynoSync wrote got their step in unkeyed_steps, which update checks call first.
+        low = "$gte" if inclusive else "$gt"
+        match = {**_version_match(query), STEP_FIELD: {low: above, "$lte": up_to}}
+        cursor = self._c.find(match).sort([(STEP_FIELD, 1), ("_id", 1)]).limit(1)
+        found = [doc async for doc in cursor]
+        return version_from(found[0]) if found else None
 
     @translated
     async def with_private_link(self, link: str) -> Version | None:

@@ -65,13 +65,14 @@ def updaters_json(meta: Meta) -> str | None:
     return json.dumps([{"type": u.type, "default": u.default} for u in meta.updaters])
 
 
-def artifact_from(row: sqlite3.Row) -> Artifact:
+def artifact_from(row: sqlite3.Row, prefix: str = "") -> Artifact:
+    """An ``artifacts`` row, or its columns named with ``prefix`` in a joined row."""
     return Artifact(
-        link=row["link"],
-        platform=row["platform"],
-        arch=row["arch"],
-        package=row["package"],
-        signature=row["signature"],
+        link=row[prefix + "link"],
+        platform=row[prefix + "platform"],
+        arch=row[prefix + "arch"],
+        package=row[prefix + "package"],
+        signature=row[prefix + "signature"],
     )
 
 

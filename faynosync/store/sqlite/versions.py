@@ -3,6 +3,7 @@ VersionRepository), sorted by the ordering columns kept with each row."""
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 from collections.abc import AsyncIterator
@@ -36,22 +37,37 @@ _REFERENCE_QUERIES = {kind: _reference_query(field) for kind, field in REFERENCE
 
 def _version_where(query: VersionFilter) -> tuple[str, list[Any]]:
     conditions = version_conditions(query)
-    clauses: list[str] = ["v.owner = ?"]
-    params: list[Any] = [conditions.owner]
-    for column, value in conditions.ids.items():
-        clauses.append(f"v.{column} = ?")
-        params.append(value)
-    for column, flag in conditions.flags.items():
-        # A literal, not a parameter: SQLite uses partial indexes only for literals.
-        clauses.append(f"v.{column} = {int(flag)}")
-    if conditions.artifact:
+    where = _where_text(
+        tuple(conditions.ids), tuple(conditions.flags.items()), tuple(conditions.artifact)
+    )
+    return where, [conditions.owner, *conditions.ids.values(), *conditions.artifact.values()]
+
+
+@functools.lru_cache(maxsize=128)
+def _where_text(
+    ids: tuple[str, ...], flags: tuple[tuple[str, bool], ...], artifact: tuple[str, ...]
+) -> str:
+    """The WHERE clause of a filter's shape (which conditions it has); values are parameters,
+    in the order: owner, ids, artifact ids."""
+    clauses = ["v.owner = ?", *(f"v.{column} = ?" for column in ids)]
+    # A literal, not a parameter: SQLite uses partial indexes only for literals.
+    clauses += [f"v.{column} = {int(flag)}" for column, flag in flags]
+    if artifact:
         # Both ids on the same artifact, as MongoDB's $elemMatch.
-        element = " AND ".join(f"a.{column} = ?" for column in conditions.artifact)
+        element = " AND ".join(f"a.{column} = ?" for column in artifact)
         clauses.append(
             f"EXISTS (SELECT 1 FROM artifacts a WHERE a.version_id = v.id AND {element})"
         )
-        params.extend(conditions.artifact.values())
-    return " AND ".join(clauses), params
+    return " AND ".join(clauses)
+
+
+_ORDER = "sort1 DESC, sort2 DESC, sort3 DESC, sort4 DESC, rowid"
+# One version row joined with its artifacts, in upload order (no artifact: one row of nulls).
+_WITH_ARTIFACTS = (
+    "SELECT v.*, a.link AS a_link, a.platform AS a_platform, a.arch AS a_arch,"
+    " a.package AS a_package, a.signature AS a_signature"
+    " FROM ({}) v LEFT JOIN artifacts a ON a.version_id = v.id ORDER BY a.position"
+)
 
 
 class SqliteVersions:
@@ -61,19 +77,23 @@ class SqliteVersions:
     async def _load(self, rows: list[sqlite3.Row]) -> list[Version]:
         if not rows:
             return []
-        ids = json.dumps([row["id"] for row in rows])
         artifacts: dict[str, list[Artifact]] = {row["id"]: [] for row in rows}
         for a in await self._db.all(
             "SELECT * FROM artifacts WHERE version_id IN (SELECT value FROM json_each(?))"
             " ORDER BY version_id, position",
-            ids,
+            json.dumps([row["id"] for row in rows]),
         ):
             artifacts[a["version_id"]].append(artifact_from(a))
         return [version_from(row, artifacts[row["id"]]) for row in rows]
 
     async def _one(self, sql: str, *params: Any) -> Version | None:
-        row = await self._db.one(sql, *params)
-        return (await self._load([row]))[0] if row else None
+        """The version ``sql`` selects (at most one row of ``versions``) with its artifacts,
+        in one query."""
+        rows = await self._db.all(_WITH_ARTIFACTS.format(sql), *params)
+        if not rows:
+            return None
+        artifacts = [artifact_from(row, prefix="a_") for row in rows if row["a_link"] is not None]
+        return version_from(rows[0], artifacts)
 
     @staticmethod
     async def _add_artifacts(
@@ -179,20 +199,22 @@ class SqliteVersions:
     async def delete(self, version_id: str) -> bool:
         return await self._db.run("DELETE FROM versions WHERE id = ?", version_id) > 0
 
-    async def _ordered(
-        self, where: str, params: list[Any], *, skip: int, limit: int
-    ) -> list[sqlite3.Row]:
-        """Rows in the database ordering; fails as the original's query does on a version it
-        cannot convert."""
+    async def _orderable(self, where: str, params: list[Any]) -> None:
+        """Fail as the original's query does when a matched version cannot be converted."""
         failed = await self._db.one(
             f"SELECT sort_error FROM versions v WHERE {where} AND sort_error IS NOT NULL LIMIT 1",
             *params,
         )
         if failed is not None:
             raise StoreError(failed["sort_error"])
+
+    async def _ordered(
+        self, where: str, params: list[Any], *, skip: int, limit: int
+    ) -> list[sqlite3.Row]:
+        """Rows in the database ordering."""
+        await self._orderable(where, params)
         return await self._db.all(
-            f"SELECT * FROM versions v WHERE {where}"
-            " ORDER BY sort1 DESC, sort2 DESC, sort3 DESC, sort4 DESC, rowid LIMIT ? OFFSET ?",
+            f"SELECT * FROM versions v WHERE {where} ORDER BY {_ORDER} LIMIT ? OFFSET ?",
             *params,
             limit,
             skip,
@@ -210,33 +232,39 @@ class SqliteVersions:
     @translated
     async def latest(self, query: VersionFilter) -> Version | None:
         where, params = _version_where(query)
-        rows = await self._ordered(where, params, skip=0, limit=1)
-        return (await self._load(rows))[0] if rows else None
+        await self._orderable(where, params)
+        return await self._one(
+            f"SELECT * FROM versions v WHERE {where} ORDER BY {_ORDER} LIMIT 1", *params
+        )
 
     @translated
-    async def steps(
-        self,
-        query: VersionFilter,
-        *,
-        above: str,
-        inclusive: bool,
-        up_to: str,
-        skip: int,
-        limit: int,
+    async def unkeyed_steps(
+        self, query: VersionFilter, *, skip: int, limit: int
     ) -> list[tuple[str, str]]:
         where, params = _version_where(query)
-        low = ">=" if inclusive else ">"
         rows = await self._db.all(
-            f"SELECT id, version FROM versions v WHERE {where}"
-            f" AND (step_key IS NULL OR (step_key {low} ? AND step_key <= ?))"
-            " ORDER BY step_key, rowid LIMIT ? OFFSET ?",
+            f"SELECT id, version FROM versions v WHERE {where} AND step_key IS NULL"
+            " ORDER BY rowid LIMIT ? OFFSET ?",
             *params,
-            above,
-            up_to,
             limit,
             skip,
         )
         return [(row["id"], row["version"]) for row in rows]
+
+    @translated
+    async def lowest_step(
+        self, query: VersionFilter, *, above: str, inclusive: bool, up_to: str
+    ) -> Version | None:
+        where, params = _version_where(query)
+        low = ">=" if inclusive else ">"
+        # A range alone (no OR) lets the index (app_id, step_key) find the first row.
+        return await self._one(
+            f"SELECT * FROM versions v WHERE {where} AND step_key {low} ? AND step_key <= ?"
+            " ORDER BY step_key, rowid LIMIT 1",
+            *params,
+            above,
+            up_to,
+        )
 
     @translated
     async def with_private_link(self, link: str) -> Version | None:
