@@ -430,6 +430,12 @@ async def _version_to_edit(
 ) -> tuple[VersionScope, Version]:
     """What ``/apps/update`` names and the version it edits, checked in the original's order."""
     if files:
+        # The original finds the platform and arch in any tenant, so an edit from another
+        # tenant fails on the app; here they are the tenant's, so the app is looked up first.
+        require_name_syntax(names.PLATFORM, data.platform, "platform")
+        require_name_syntax(names.ARCH, data.arch, "arch")
+        if await store.meta.get_by_name(APP.kind, data.app_name, principal.owner) is None:
+            raise APIError(500, "app_name not found in apps_meta collection")
         await check_file_target(store, data, principal.owner)
     version_id = id_param(data.id)
     if multipart and data.updater:

@@ -131,6 +131,19 @@ async def test_update_of_another_tenants_version(env):
     assert_error(response, 500, "app with this parameters doesn't exist")
 
 
+async def test_update_of_another_tenants_version_with_files(env):
+    """The original looks platform and arch up in any tenant, then the app in the caller's:
+    another admin, with or without a catalog of its own, is told the app is not found."""
+    version_id = await uploaded(env, ("a.dmg", b"d"))
+    other = await admin_headers(env.client, "other")
+    response = await edit(env, target(id=version_id), ("b.dmg", b"x"), headers=other)
+    assert_error(response, 500, "app_name not found in apps_meta collection")
+    await catalog(env.client, other, app="otherapp")
+    response = await edit(env, target(id=version_id), ("b.dmg", b"x"), headers=other)
+    assert_error(response, 500, "app_name not found in apps_meta collection")
+    assert [a.package for a in (await env.store.versions.get(version_id)).artifacts] == [".dmg"]
+
+
 async def test_team_users_edit_only_allowed_apps(env):
     version_id = await uploaded(env, ("a.dmg", b"d"))
     await add_team_user(env.app, "editor", "pw", apps=AppPermissions(edit=True))
