@@ -37,6 +37,7 @@ from faynosync.store import Store, open_store
 from faynosync.system import router as system_router
 from faynosync.telemetry import router as telemetry_router
 from faynosync.telemetry.collector import TelemetryCollector
+from faynosync.tokens import router as tokens_router
 from faynosync.users import router as users_router
 from faynosync.versions import router as versions_router
 
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(apps_router.router)
     app.include_router(users_router.router)
     app.include_router(telemetry_router.router)
+    app.include_router(tokens_router.router)
     app.include_router(local_files_router.router)
     if app.state.cache is not None:
         app.add_middleware(InvalidateOnWrite, cache=app.state.cache)

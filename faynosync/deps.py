@@ -7,6 +7,7 @@ request for what is a read of ``app.state``.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -17,11 +18,13 @@ from faynosync.access.permissions import Permission, Resource
 from faynosync.access.principal import Principal
 from faynosync.auth import service as auth_service
 from faynosync.config import Settings
-from faynosync.core.security import TokenError, username_from_header
+from faynosync.core.security import TokenError, bearer_value, username_from_header
 from faynosync.errors import APIError
 from faynosync.storage import ObjectStorage
 from faynosync.storage.links import Links
 from faynosync.store import Store
+from faynosync.store.models import ApiToken
+from faynosync.tokens import service as tokens
 
 
 async def get_settings(request: Request) -> Settings:
@@ -63,19 +66,43 @@ LinksDep = Annotated[Links, Depends(get_links)]
 SecretDep = Annotated[str, Depends(get_secret)]
 
 
-async def token_username(request: Request, secret: SecretDep) -> str:
-    """The JWT check every protected route runs first (401 with the original's messages)."""
+@dataclass(frozen=True)
+class Caller:
+    """Whom the ``Authorization`` header names: a user by its JWT, or an admin through one of
+    its API tokens (``username`` is then the admin's)."""
+
+    username: str
+    token: ApiToken | None = None
+
+
+async def authenticate(request: Request, secret: SecretDep, store: StoreDep) -> Caller:
+    """The check every protected route runs first (401 with the original's messages): a JWT,
+    else an API token (docs/behaviour.md#api-tokens)."""
+    header = request.headers.get("authorization")
     try:
-        username = username_from_header(request.headers.get("authorization"), secret)
+        username = username_from_header(header, secret)
     except TokenError as exc:
-        raise APIError(401, str(exc)) from None
+        raw = bearer_value(header)
+        if not tokens.looks_like_token(raw):
+            raise APIError(401, str(exc)) from None
+        token = await tokens.authenticate(store=store, raw=raw)
+        request.state.authenticated = True
+        return Caller(token.owner, token)
     request.state.authenticated = True
-    return username
+    return Caller(username)
 
 
 def authenticated(scope: Scope) -> bool:
-    """Whether the request's token passed :func:`token_username`."""
+    """Whether the request's credentials passed :func:`authenticate`."""
     return bool(scope.get("state", {}).get("authenticated"))
+
+
+CallerDep = Annotated[Caller, Depends(authenticate)]
+
+
+async def token_username(caller: CallerDep) -> str:
+    """The caller's name (the admin's, for an API token)."""
+    return caller.username
 
 
 TokenUsername = Annotated[str, Depends(token_username)]
@@ -84,23 +111,29 @@ TokenUsername = Annotated[str, Depends(token_username)]
 def require(permission: Permission, resource: Resource) -> Callable[..., Awaitable[Principal]]:
     """The permission guard of a route: ``Depends(require(Permission.CREATE, Resource.APPS))``."""
 
-    async def guard(store: StoreDep, username: TokenUsername) -> Principal:
+    async def guard(store: StoreDep, caller: CallerDep) -> Principal:
         return await auth_service.authorize(
-            store=store, username=username, permission=permission, resource=resource
+            store=store,
+            username=caller.username,
+            token=caller.token,
+            permission=permission,
+            resource=resource,
         )
 
     return guard
 
 
-async def admin_only(store: StoreDep, username: TokenUsername) -> Principal:
-    return await auth_service.authorize_admin(store=store, username=username)
+async def admin_only(store: StoreDep, caller: CallerDep) -> Principal:
+    return await auth_service.authorize_admin(
+        store=store, username=caller.username, token=caller.token
+    )
 
 
 AdminPrincipal = Annotated[Principal, Depends(admin_only)]
 
 
-async def viewer(store: StoreDep, username: TokenUsername) -> Principal:
-    return await auth_service.viewer(store=store, username=username)
+async def viewer(store: StoreDep, caller: CallerDep) -> Principal:
+    return await auth_service.viewer(store=store, username=caller.username, token=caller.token)
 
 
 Viewer = Annotated[Principal, Depends(viewer)]

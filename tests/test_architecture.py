@@ -23,6 +23,7 @@ DOMAINS = {
     "notify",
     "system",
     "telemetry",
+    "tokens",
     "users",
     "versions",
 }

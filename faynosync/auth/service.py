@@ -22,7 +22,7 @@ from faynosync.core.security import (
 )
 from faynosync.errors import APIError
 from faynosync.store import DuplicateKey, Store, StoreError
-from faynosync.store.models import Admin, TeamUser
+from faynosync.store.models import Admin, ApiToken, TeamUser
 
 # Compared against when the username is unknown, so that both cases cost one bcrypt check.
 _DUMMY_HASH = "$2a$10$4W2.qudLy6nrqmG3cVBzmeVR95w3DJ8w/j/jc3ca22oiwmsyFnwZS"
@@ -100,12 +100,21 @@ async def update_admin(
 
 
 async def authorize(
-    *, store: Store, username: str, permission: Permission, resource: Resource
+    *,
+    store: Store,
+    username: str,
+    token: ApiToken | None = None,
+    permission: Permission,
+    resource: Resource,
 ) -> Principal:
-    """The permission guard: admins pass, team users need the flag.
+    """The permission guard: admins pass, team users need the flag, API tokens only upload.
 
     See docs/behaviour.md#permission-guard.
     """
+    if token is not None:
+        if (permission, resource) != (Permission.UPLOAD, Resource.APPS):
+            raise APIError(403, "API tokens are restricted to app upload")
+        return Principal(username=username, owner=token.owner, token=token)
     admin = await store.admins.get_by_username(username)
     if admin is not None:
         return Principal(username=username, owner=username, admin=admin)
@@ -117,20 +126,27 @@ async def authorize(
     return Principal(username=username, owner=user.owner, team_user=user)
 
 
-async def viewer(*, store: Store, username: str) -> Principal:
+async def viewer(*, store: Store, username: str, token: ApiToken | None = None) -> Principal:
     """Who a list is for: a team user first, else the admin of that name (even unknown).
 
     The unguarded read routes of the original look ``team_users`` up first and otherwise
-    treat any token's name as an admin's.
+    treat any token's name as an admin's. An API token reads its admin's tenant, limited to
+    its apps.
     """
+    if token is not None:
+        return Principal(username=username, owner=token.owner, token=token)
     user = await store.team_users.get_by_username(username)
     if user is not None:
         return Principal(username=username, owner=user.owner, team_user=user)
     return Principal(username=username, owner=username)
 
 
-async def authorize_admin(*, store: Store, username: str) -> Principal:
-    """The admin-only guard."""
+async def authorize_admin(
+    *, store: Store, username: str, token: ApiToken | None = None
+) -> Principal:
+    """The admin-only guard; an API token never passes it."""
+    if token is not None:
+        raise APIError(403, "Admin JWT is required")
     admin = await store.admins.get_by_username(username)
     if admin is None:
         raise APIError(403, "Admin access required")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 
-from faynosync.access.permissions import allowed_ids
 from faynosync.access.principal import Principal
 from faynosync.catalog import platform_updaters
 from faynosync.catalog.kinds import KindRules
@@ -167,11 +166,13 @@ async def delete(*, store: Store, principal: Principal, rules: KindRules, meta_i
 
 
 async def visible(*, store: Store, viewer: Principal, rules: KindRules) -> list[Meta]:
-    """What a list shows: the admin's documents, or those in a team user's allowed list."""
-    if viewer.team_user is None:
+    """What a list shows: the admin's documents, or those in a team user's allowed list (or
+    an API token's apps)."""
+    allowed = viewer.allowed(rules.resource)
+    if allowed is None:
         return await store.meta.list(rules.kind, viewer.owner)
     ids = []
-    for entry in allowed_ids(viewer.team_user.permissions, rules.resource):
+    for entry in allowed:
         try:
             ids.append(parse_id(entry))
         except InvalidId:

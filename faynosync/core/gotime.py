@@ -51,3 +51,20 @@ def format_local(value: datetime) -> str:
         return local.strftime("%Y-%m-%dT%H:%M:%S") + _fraction(local) + "Z"
     text = local.strftime("%z")
     return local.strftime("%Y-%m-%dT%H:%M:%S") + _fraction(local) + f"{text[:3]}:{text[3:]}"
+
+
+def truncate_millis(value: datetime) -> datetime:
+    """``value`` as a BSON datetime holds it: milliseconds."""
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+
+def format_nano(value: datetime) -> str:
+    """Go's ``time.RFC3339Nano`` of an aware time in its own zone (``Z`` for UTC), the
+    fraction without trailing zeros."""
+    digits = f"{value.microsecond:06d}".rstrip("0")
+    fraction = f".{digits}" if digits else ""
+    offset = value.utcoffset()
+    if not offset:
+        return value.strftime("%Y-%m-%dT%H:%M:%S") + fraction + "Z"
+    text = value.strftime("%z")
+    return value.strftime("%Y-%m-%dT%H:%M:%S") + fraction + f"{text[:3]}:{text[3:]}"

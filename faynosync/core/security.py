@@ -102,6 +102,12 @@ def username_from_header(header: str | None, secret: str, *, now: float | None =
     return username_from_token(parts[1], secret, now=now)
 
 
+def bearer_value(header: str | None) -> str:
+    """The credential of a well-formed ``Bearer`` header, "" otherwise."""
+    parts = header.split() if header else []
+    return parts[1] if len(parts) == 2 and parts[0] == "Bearer" else ""
+
+
 def username_from_token(token: str, secret: str, *, now: float | None = None) -> str:
     segments = token.split(".")
     if len(segments) != 3:

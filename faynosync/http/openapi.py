@@ -228,10 +228,17 @@ TOKEN = error(
     401,
     "No valid bearer token (`missing authorization header`, `invalid token format`, "
     "`malformed token`, `invalid token signature`, `token expired`…); on a guarded route, "
-    "a user that is gone (`User not found`).",
+    "a user that is gone (`User not found`); an API token (`fns_…`) that is unknown "
+    "(`invalid or expired token`) or past its expiry (`token expired`).",
 )
-PERMISSION = error(403, "A team user without this permission: `Permission denied`.")
-ADMIN_ONLY = error(403, "Not an admin: `Admin access required`.")
+PERMISSION = error(
+    403,
+    "A team user without this permission (`Permission denied`); an API token on a route "
+    "other than `/upload` (`API tokens are restricted to app upload`).",
+)
+ADMIN_ONLY = error(
+    403, "Not an admin (`Admin access required`); an API token (`Admin JWT is required`)."
+)
 JSON_TOO_LARGE = error(413, "A body over 1 MiB: `request body larger than 1048576 bytes`.")
 FORM_TOO_LARGE = error(
     413,

@@ -91,6 +91,21 @@ class TeamUser:
     updated_at: datetime
 
 
+@dataclass
+class ApiToken:
+    """An API token for CI (FaynoSync v2.1's ``api_tokens``): only its hash is kept."""
+
+    id: str
+    name: str
+    token_hash: str  # sha256 of the whole token, lower-case hex
+    token_prefix: str  # "fns_" and the first 8 hex digits, to tell tokens apart
+    owner: str  # the admin
+    allowed_apps: list[str]  # app ids
+    expires_at: datetime | None
+    created_at: datetime
+    last_used_at: datetime | None = None
+
+
 class Kind(StrEnum):
     """The four kinds of ``apps_meta`` documents, told apart by their name field."""
 

@@ -15,6 +15,7 @@ from typing import Any, ParamSpec, Protocol, TypeVar
 from faynosync.core.disk import DiskFull
 from faynosync.store.models import (
     Admin,
+    ApiToken,
     Artifact,
     ArtifactLink,
     DeviceDay,
@@ -118,6 +119,24 @@ class TeamUserRepository(Protocol):
 
     async def list_allowing(self, resource: str, resource_id: str) -> list[TeamUser]:
         """Team users of every admin whose ``allowed`` list for ``resource`` holds the id."""
+
+
+class ApiTokenRepository(Protocol):
+    """API tokens for CI (FaynoSync v2.1's ``api_tokens`` collection)."""
+
+    async def insert(self, token: ApiToken) -> None:
+        """Raises :class:`DuplicateKey` when a token with the same hash exists."""
+
+    async def get_by_hash(self, token_hash: str) -> ApiToken | None: ...
+
+    async def list(self, owner: str) -> list[ApiToken]:
+        """The admin's tokens, the newest first."""
+
+    async def delete(self, token_id: str, owner: str) -> bool:
+        """False when the admin has no token with this id."""
+
+    async def used(self, token_id: str, at: datetime) -> None:
+        """Set ``last_used_at``."""
 
 
 class MetaRepository(Protocol):
@@ -278,6 +297,9 @@ class Store(Protocol):
 
     @property
     def meta(self) -> MetaRepository: ...
+
+    @property
+    def api_tokens(self) -> ApiTokenRepository: ...
 
     @property
     def versions(self) -> VersionRepository: ...

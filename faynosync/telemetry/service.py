@@ -17,7 +17,7 @@ from faynosync.access.principal import Principal
 from faynosync.core.gojson import GoStruct
 from faynosync.errors import APIError
 from faynosync.store import Store
-from faynosync.store.models import DeviceDay
+from faynosync.store.models import DeviceDay, Kind
 from faynosync.telemetry.collector import TelemetryCollector
 
 RANGES = {"week": 7, "month": 30}
@@ -131,6 +131,19 @@ def _counts(counter: Counter[str], key: str) -> list[GoStruct] | None:
     return items or None
 
 
+async def _visible_apps(store: Store, viewer: Principal) -> set[str] | None:
+    """Names of the apps an API token may read; None when the viewer reads the whole tenant
+    (a team user sees its admin's whole telemetry, as the original)."""
+    if viewer.token is None:
+        return None
+    names = set()
+    for app_id in viewer.token.allowed_apps:
+        app = await store.meta.get(Kind.APP, app_id)
+        if app is not None and app.owner == viewer.owner:
+            names.add(app.name)
+    return names
+
+
 async def report(
     *,
     store: Store,
@@ -155,6 +168,10 @@ async def report(
     filters = Filters(set(split(channels)), set(split(platforms)), set(split(archs)))
     requests = await store.telemetry.requests(owner, dates)
     chosen = split(apps) if apps else sorted({app for app, _ in requests})
+    visible = await _visible_apps(store, viewer)
+    if visible is not None:  # an API token: its apps only
+        requests = {key: n for key, n in requests.items() if key[0] in visible}
+        chosen = [app for app in chosen if app in visible]
     days: dict[tuple[str, str], list[DeviceDay]] = {}
     for device_day in await store.telemetry.devices(owner, chosen, dates) if chosen else []:
         days.setdefault((device_day.app, device_day.date), []).append(device_day)

@@ -17,7 +17,6 @@ from faynosync.deps import (
     StagingDep,
     StorageDep,
     StoreDep,
-    TokenUsername,
     Viewer,
     require,
 )
@@ -297,11 +296,9 @@ async def delete_artifacts(
         ),
     ),
 )
-async def list_all(request: Request, store: StoreDep, username: TokenUsername) -> Response:
+async def list_all(request: Request, store: StoreDep, viewer: Viewer) -> Response:
     """Deprecated in FaynoSync (documented, not routed by v1.4.6): every version of the caller."""
-    body = await search.list_all(
-        store=store, username=username, limit=query_value(request, "limit")
-    )
+    body = await search.list_all(store=store, viewer=viewer, limit=query_value(request, "limit"))
     return GoJSONResponse(body)
 
 

@@ -61,7 +61,7 @@ async def search(
     if user is not None and not allowed_ids(user.permissions, Resource.APPS):
         raise APIError(500, "you don't have permission to access any apps")
     app = await store.meta.get_by_name(APP.kind, app_name, owner)
-    if app is None:
+    if app is None or (viewer.token is not None and not viewer.may_use(Resource.APPS, app.id)):
         raise APIError(500, "app_name not found in apps_meta collection")
     if not viewer.may_use(Resource.APPS, app.id):
         raise APIError(500, "you don't have permission to access this app")
@@ -92,8 +92,12 @@ async def search(
     return GoStruct(items=items or None, total=total, page=page_number, limit=page_size)
 
 
-async def list_all(*, store: Store, username: str, limit: str) -> dict[str, list[GoStruct] | None]:
-    """The dormant ``GET /``: every version of every app owned by the token's name."""
+async def list_all(
+    *, store: Store, viewer: Principal, limit: str
+) -> dict[str, list[GoStruct] | None]:
+    """The dormant ``GET /``: every version of every app owned by the token's name (an API
+    token's apps only)."""
+    username = viewer.username
     try:
         versions, _ = await store.versions.search(
             VersionFilter(owner=username),
@@ -103,4 +107,6 @@ async def list_all(*, store: Store, username: str, limit: str) -> dict[str, list
     except StoreError as exc:
         raise APIError(500, str(exc)) from None
     apps = {m.id: m.name for m in await store.meta.list(Kind.APP, username, limit=10_000)}
+    if viewer.token is not None:
+        versions = [v for v in versions if viewer.may_use(Resource.APPS, v.app_id)]
     return {"apps": await _items(store, versions, apps) or None}

@@ -242,6 +242,8 @@ async def _upload_scope(
     channel = await find_required_by_name(store, CHANNEL, data.channel, owner)
     platform = await find_required_by_name(store, PLATFORM, data.platform, owner)
     arch = await find_required_by_name(store, ARCH, data.arch, owner)
+    if principal.token is not None:
+        await _token_may_upload(store, principal, data.app_name)
     if not multipart:
         raise APIError(400, "multipart form data is required")
     if data.updater:
@@ -348,6 +350,15 @@ def _today() -> str:
 
 
 # --- /apps/update -----------------------------------------------------------------------------
+
+
+async def _token_may_upload(store: Store, principal: Principal, app_name: str) -> None:
+    """An API token uploads only to the apps it names (docs/behaviour.md#api-tokens)."""
+    app = await store.meta.get_by_name(APP.kind, app_name, principal.owner)
+    if app is None:
+        raise APIError(403, APP_NOT_FOUND)
+    if not principal.may_use(Resource.APPS, app.id):
+        raise APIError(403, "api token has no access to this app")
 
 
 async def check_file_target(store: Store, data: VersionData, owner: str) -> None:

@@ -13,7 +13,7 @@ from pymongo import AsyncMongoClient
 from faynosync.checks.service import STEP_PAGE
 from faynosync.core.versioning import step_key
 from faynosync.store import StoreError, open_store
-from faynosync.store.models import VersionFilter
+from faynosync.store.models import ApiToken, VersionFilter
 from faynosync.store.mongo import INDEXES, ORDER_FIELD, MongoStore, order_document
 from tests.support.api import API_KEY, assert_body
 from tests.support.tokens import GO_HASHES
@@ -206,3 +206,54 @@ async def test_a_field_without_its_step_is_written_again_when_read(store, db):
     assert (await store.versions.latest(query)).version == "0.2"
     stored = await db["apps"].find_one({"version": "0.1"})
     assert stored[ORDER_FIELD] == order_document("0.1")
+
+
+async def test_api_tokens_as_faynosync_v2_1_stores_them(store, db):
+    """Field order and omitted fields of v2.1's documents; one v2.1 wrote is read."""
+    app_id = str(ObjectId())
+    token = ApiToken(
+        id=str(ObjectId()),
+        name="ci",
+        token_hash="ab" * 32,
+        token_prefix="fns_abababab",
+        owner="admin",
+        allowed_apps=[app_id],
+        expires_at=None,
+        created_at=datetime(2026, 2, 20, 14, 39, 16, 233000, tzinfo=UTC),
+    )
+    await store.api_tokens.insert(token)
+    doc = await db["api_tokens"].find_one({"_id": ObjectId(token.id)})
+    assert list(doc) == [
+        "_id",
+        "name",
+        "token_hash",
+        "token_prefix",
+        "owner",
+        "allowed_apps",
+        "created_at",
+    ]
+    assert doc["allowed_apps"] == [app_id]
+    await store.api_tokens.used(token.id, datetime(2026, 3, 1, tzinfo=UTC))
+    doc = await db["api_tokens"].find_one({"_id": ObjectId(token.id)})
+    assert list(doc)[-1] == "last_used_at"
+    written = {
+        "_id": ObjectId(),
+        "name": "from v2.1",
+        "token_hash": "cd" * 32,
+        "token_prefix": "fns_cdcdcdcd",
+        "owner": "admin",
+        "allowed_apps": [app_id],
+        "expires_at": datetime(2030, 1, 1, tzinfo=UTC),
+        "created_at": datetime(2026, 1, 1, tzinfo=UTC),
+    }
+    await db["api_tokens"].insert_one(written)
+    found = await store.api_tokens.get_by_hash("cd" * 32)
+    assert (found.name, found.allowed_apps, found.expires_at) == (
+        "from v2.1",
+        [app_id],
+        datetime(2030, 1, 1, tzinfo=UTC),
+    )
+    assert [t.name for t in await store.api_tokens.list("admin")] == ["ci", "from v2.1"]
+    indexes = await db["api_tokens"].index_information()
+    assert indexes["token_hash_unique"]["unique"] is True
+    assert indexes["owner_sort_by_created_desc"]["key"] == [("owner", 1), ("created_at", -1)]

@@ -89,6 +89,11 @@ INDEXES: dict[str, list[Document]] = {
         ]
         for name in ("telemetry_daily", "telemetry_devices", "telemetry_versions")
     },
+    # FaynoSync v2.1's (migration 20260219120000).
+    "api_tokens": [
+        {"name": "token_hash_unique", "key": [("token_hash", 1)], "unique": True},
+        {"name": "owner_sort_by_created_desc", "key": [("owner", 1), ("created_at", -1)]},
+    ],
     "faynosync_claims": [
         {"name": "faynosync_expiry", "key": [("expires_at", 1)], "expireAfterSeconds": 0},
     ],

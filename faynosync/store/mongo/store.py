@@ -7,6 +7,7 @@ from pymongo.errors import PyMongoError
 
 from faynosync.store.mongo import schema
 from faynosync.store.mongo.admins import MongoAdmins
+from faynosync.store.mongo.api_tokens import MongoApiTokens
 from faynosync.store.mongo.changes import MongoChanges
 from faynosync.store.mongo.claims import MongoClaims
 from faynosync.store.mongo.connection import Document, connect
@@ -27,6 +28,7 @@ class MongoStore:
         self.admins = MongoAdmins(self._db["admins"])
         self.team_users = MongoTeamUsers(self._db["team_users"])
         self.meta = MongoMeta(self._db["apps_meta"])
+        self.api_tokens = MongoApiTokens(self._db["api_tokens"])
         self.versions = MongoVersions(self._db["apps"])
         self.telemetry = MongoTelemetry(self._db)
         self.claims = MongoClaims(self._db["faynosync_claims"])

@@ -162,6 +162,21 @@ MIGRATIONS: list[str | Callable[[aiosqlite.Connection], Awaitable[None]]] = [
     );
     INSERT INTO change_counter (id, value) VALUES (1, 0);
     """,
+    # API tokens (ApiTokenRepository): the hash is unique, lists go by owner, newest first.
+    """
+    CREATE TABLE api_tokens (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        token_prefix TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        allowed_apps TEXT NOT NULL,
+        expires_at INTEGER,
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER
+    );
+    CREATE INDEX api_tokens_owner_created ON api_tokens (owner, created_at DESC);
+    """,
 ]
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from faynosync.store.protocol import StoreError
 from faynosync.store.sqlite import schema
 from faynosync.store.sqlite.admins import SqliteAdmins
+from faynosync.store.sqlite.api_tokens import SqliteApiTokens
 from faynosync.store.sqlite.changes import SqliteChanges
 from faynosync.store.sqlite.claims import SqliteClaims
 from faynosync.store.sqlite.connection import Db, open_db
@@ -27,6 +28,7 @@ class SqliteStore:
         self.admins = SqliteAdmins(db)
         self.team_users = SqliteTeamUsers(db)
         self.meta = SqliteMeta(db)
+        self.api_tokens = SqliteApiTokens(db)
         self.versions = SqliteVersions(db)
         self.telemetry = SqliteTelemetry(db)
         self.claims = SqliteClaims(db)
