@@ -439,3 +439,29 @@ async def test_versions_past_the_daily_bound_are_not_recorded_as_known(app_and_c
         ("c", "3"),
         ("d", "1"),
     ]
+
+
+async def test_an_api_token_reads_the_telemetry_of_its_apps_only(telemetry):
+    """Deviation 39: FaynoSync v2.1 shows a token the whole tenant's telemetry."""
+    _, client, headers = telemetry
+    await tenant(client, headers, "otherapp", catalog=False)
+    await check(client, "d1", "0.0.1.137", "nightly", "universalPlatform", "universalArch")
+    for device in ("d2", "d3"):
+        await check(
+            client,
+            device,
+            "0.0.1.137",
+            "nightly",
+            "universalPlatform",
+            "universalArch",
+            app="otherapp",
+        )
+    apps = (await client.get("/app/list", headers=headers)).json()["apps"]
+    other_id = next(a["ID"] for a in apps if a["AppName"] == "otherapp")
+    made = await client.post(
+        "/token/create", json={"name": "ci", "allowed_apps": [other_id]}, headers=headers
+    )
+    token = {"Authorization": f"Bearer {made.json()['token']}"}
+    assert (await report(client, headers)).json()["summary"]["unique_clients"] == 3
+    assert (await report(client, token)).json()["summary"]["unique_clients"] == 2
+    assert (await report(client, token, apps="testapp")).json()["summary"]["total_requests"] == 0
