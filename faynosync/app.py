@@ -26,7 +26,7 @@ from faynosync.fsck.report import log_report
 from faynosync.http import openapi as doc
 from faynosync.http.errors import CatchAll, install_error_handlers
 from faynosync.http.invalidation import InvalidateOnWrite
-from faynosync.http.middleware import GinFront
+from faynosync.http.middleware import Cors, GinFront
 from faynosync.http.update_checks import UpdateChecks
 from faynosync.local_files import router as local_files_router
 from faynosync.notify.slack import SlackNotifier
@@ -53,8 +53,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await _start(app, settings, stack)
             yield
 
+    cors = Cors(settings.cors_origins, settings.api_level.cors_methods)
     app = Faynosync(
-        cors_origins=settings.cors_origins,
+        cors=cors,
         title="faynosync",
         version=__version__,
         description="Self-hosted update server for desktop applications, "
@@ -86,7 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if app.state.cache is not None:
         app.add_middleware(InvalidateOnWrite, cache=app.state.cache)
     app.add_middleware(CatchAll)
-    app.add_middleware(GinFront, routes=app.router.routes, cors_origins=settings.cors_origins)
+    app.add_middleware(GinFront, routes=app.router.routes, cors=cors)
     return app
 
 
@@ -95,9 +96,9 @@ class Faynosync(FastAPI):
     own error, telemetry and body-limit layers included, which they do not need); every other
     request goes through FastAPI as usual."""
 
-    def __init__(self, *, cors_origins: list[str], **options: Any) -> None:
+    def __init__(self, *, cors: Cors, **options: Any) -> None:
         super().__init__(**options)
-        self._front = UpdateChecks(self._fastapi, state=self.state, cors_origins=cors_origins)
+        self._front = UpdateChecks(self._fastapi, state=self.state, cors=cors)
 
     async def _fastapi(self, scope: Scope, receive: Receive, send: Send) -> None:
         await super().__call__(scope, receive, send)

@@ -8,12 +8,13 @@ true, True`` are true, anything else (empty or invalid included) is false.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, PositiveInt
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from faynosync.core.gostrconv import parse_bool
+from faynosync.levels import LEVELS, ApiLevel
 
 
 def go_bool(value: Any) -> bool:
@@ -82,6 +83,8 @@ class Settings(BaseSettings):
     FAYNOSYNC_DATA_DIR: Path = Path("data")
     FAYNOSYNC_LOG_LEVEL: str = "info"
     FAYNOSYNC_ACCESS_LOG: GoBool = True
+    # Which FaynoSync version the answers follow: "1.4.6" or "2.1" (faynosync.levels).
+    FAYNOSYNC_API_LEVEL: Literal["1.4.6", "2.1"] = "1.4.6"
     # Objects younger than this (seconds) may be uploads in flight: fsck never removes them.
     FAYNOSYNC_ORPHAN_GRACE: float = 3600.0
     # Seconds after start when the consistency report runs in the background; negative: never.
@@ -105,6 +108,10 @@ class Settings(BaseSettings):
     def uses_s3(self) -> bool:
         """Any STORAGE_DRIVER selects S3 (an unsupported one fails every storage call)."""
         return bool(self.STORAGE_DRIVER)
+
+    @property
+    def api_level(self) -> ApiLevel:
+        return LEVELS[self.FAYNOSYNC_API_LEVEL]
 
     @property
     def cors_origins(self) -> list[str]:

@@ -32,7 +32,7 @@ LOWER_LAYERS = [
     {"access", "objects", "updaters", "fsck"},
     {"store", "storage"},
     {"errors"},
-    {"config"},
+    {"config", "levels"},
     {"core"},
 ]
 # The composition and the HTTP plumbing around the routers.

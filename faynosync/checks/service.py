@@ -85,12 +85,15 @@ class _Named:
     updater: str
 
 
-async def check_version(store: Store, request: CheckRequest) -> CheckResult:
+async def check_version(
+    store: Store, request: CheckRequest, *, hidden: frozenset[str] = frozenset()
+) -> CheckResult:
     """``/checkVersion`` and the RELEASES route: what the client is offered, step by step as
-    the original decides it (docs: the update check)."""
+    the original decides it (docs: the update check). Links of the ``hidden`` extensions are
+    left out of the answer (API level 2.1: ``.blockmap``, ``.nupkg``)."""
     named = await _resolve(store, request)
     latest = await _latest(store, request, named)
-    target, check = await _decide(store, request, named, latest)
+    target, check = await _decide(store, request, named, latest, hidden)
     facts = CheckFacts(
         found=check.found,
         platform=named.platform.name if named.platform else "",
@@ -165,7 +168,7 @@ async def _latest(store: Store, request: CheckRequest, named: _Named) -> Version
 
 
 async def _decide(
-    store: Store, request: CheckRequest, named: _Named, latest: Version
+    store: Store, request: CheckRequest, named: _Named, latest: Version, hidden: frozenset[str]
 ) -> tuple[Version, CheckAnswer]:
     """Steps 7 to 9: the version offered (a required intermediate build first) and what the
     answer says of it."""
@@ -186,6 +189,7 @@ async def _decide(
             rollback=None,
             intermediate=True,
             changelog=True,
+            hidden=hidden,
         )
         return intermediate, check
     order = requested.compare(latest_version)
@@ -197,6 +201,7 @@ async def _decide(
         rollback=None if order < 0 else order > 0,
         intermediate=False,
         changelog=order != 0,
+        hidden=hidden,
     )
     return latest, check
 
@@ -263,6 +268,7 @@ def _answer(
     rollback: bool | None,
     intermediate: bool,
     changelog: bool,
+    hidden: frozenset[str],
 ) -> CheckAnswer:
     """The generic body: flags, URL keys per extension, signature and changelog."""
     body: dict[str, Any] = {"update_available": found}
@@ -278,6 +284,7 @@ def _answer(
         # (docs/behaviour.md#update-check, step 11).
         if (
             not artifact.link
+            or artifact.package in hidden
             or platform_name not in artifact.link
             or arch_name not in artifact.link
         ):

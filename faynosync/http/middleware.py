@@ -16,39 +16,43 @@ CORS_ALLOW_HEADERS = (
     "Content-Type, Content-Length, Accept-Encoding, X-CSRF-Token, Authorization, accept, "
     "origin, Cache-Control, X-Requested-With"
 )
-CORS_ALLOW_METHODS = "POST, OPTIONS, GET, PUT, DELETE"
 
 
-def cors_headers(scope: Scope, origins: frozenset[str]) -> list[tuple[bytes, bytes]]:
-    """The CORS headers of an answer: for an ``Origin`` in ALLOWED_CORS (or, when that list is
-    empty, for a request without one), as FaynoSync's middleware sets them."""
-    origin = b""
-    for name, value in scope["headers"]:
-        if name == b"origin":
-            origin = value
-            break
-    if origin.decode("latin-1") not in origins:
-        return []
-    return [
-        (b"access-control-allow-origin", origin),
-        (b"access-control-allow-credentials", b"true"),
-        (b"access-control-allow-headers", _ALLOW_HEADERS),
-        (b"access-control-allow-methods", _ALLOW_METHODS),
-    ]
+class Cors:
+    """FaynoSync's CORS headers: for an ``Origin`` in ALLOWED_CORS (or, when that list is
+    empty, for a request without one); the methods depend on the API level."""
+
+    def __init__(self, origins: list[str], methods: str) -> None:
+        self._origins = frozenset(origins)
+        self._methods = methods.encode()
+
+    def headers(self, scope: Scope) -> list[tuple[bytes, bytes]]:
+        origin = b""
+        for name, value in scope["headers"]:
+            if name == b"origin":
+                origin = value
+                break
+        if origin.decode("latin-1") not in self._origins:
+            return []
+        return [
+            (b"access-control-allow-origin", origin),
+            (b"access-control-allow-credentials", b"true"),
+            (b"access-control-allow-headers", _ALLOW_HEADERS),
+            (b"access-control-allow-methods", self._methods),
+        ]
 
 
 _KNOWN_PATHS = 4096
 _ALLOW_HEADERS = CORS_ALLOW_HEADERS.encode()
-_ALLOW_METHODS = CORS_ALLOW_METHODS.encode()
 
 
 class GinFront:
     """ASGI middleware in front of the router."""
 
-    def __init__(self, app: ASGIApp, *, routes: list[BaseRoute], cors_origins: list[str]):
+    def __init__(self, app: ASGIApp, *, routes: list[BaseRoute], cors: Cors):
         self.app = app
         self._routes = routes  # the live list: routes added before the first request count too
-        self._origins = frozenset(cors_origins)
+        self._cors = cors
         # Whether (method, path) has a route: matching runs every route's pattern, so the
         # answers are kept (bounded: paths with parameters are endless).
         self._known: dict[tuple[str, str], bool] = {}
@@ -65,7 +69,7 @@ class GinFront:
         return known
 
     def _cors_headers(self, scope: Scope) -> list[tuple[bytes, bytes]]:
-        return cors_headers(scope, self._origins)
+        return self._cors.headers(scope)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from starlette.responses import Response
@@ -25,7 +25,7 @@ from faynosync.checks.cache import CachedResponse, ResponseCache
 from faynosync.core import gojson
 from faynosync.errors import APIError
 from faynosync.http.errors import error_response
-from faynosync.http.middleware import cors_headers
+from faynosync.http.middleware import Cors
 from faynosync.http.responses import JSON_TYPE, GoJSONResponse, go_redirect
 from faynosync.http.revalidation import etag, not_modified
 from faynosync.updaters.answers import FeedAnswer
@@ -55,6 +55,9 @@ async def respond(
     :class:`APIError`, as everywhere.
     """
     cache: ResponseCache | None = state.cache
+    if state.settings.api_level.check_dots and isinstance(request, service.CheckRequest):
+        # API level 2.1 reads 1-2-3 as 1.2.3, for the answer, the cache key and telemetry.
+        request = replace(request, version=request.version.replace("-", "."))
     key = requests.cache_key(path, request) if cache is not None else None
     hit = cache.get(key) if cache is not None and key is not None else None
     if hit is not None:
@@ -86,7 +89,8 @@ async def _compute(
 ) -> tuple[Reply, bool, object]:
     """The answer, whether it may be kept, and what telemetry records of it."""
     if isinstance(request, service.CheckRequest):
-        result = await service.check_version(state.store, request)
+        hidden = state.settings.api_level.check_hidden_packages
+        result = await service.check_version(state.store, request, hidden=hidden)
         return _render(state, path, result.answer), result.cacheable, result.facts
     found = await service.latest_downloads(state.store, request)
     # As the original, only the answer with several links is kept.
@@ -120,10 +124,10 @@ class UpdateChecks:
     request: the layer sits in front of the framework, which has not set ``scope["app"]``.
     """
 
-    def __init__(self, app: ASGIApp, *, state: Any, cors_origins: list[str]) -> None:
+    def __init__(self, app: ASGIApp, *, state: Any, cors: Cors) -> None:
         self.app = app
         self._state = state
-        self._origins = frozenset(cors_origins)
+        self._cors = cors
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
@@ -158,7 +162,7 @@ class UpdateChecks:
             return _reply(GoJSONResponse({"error": "internal server error"}, status_code=500))
 
     async def _send(self, scope: Scope, reply: Reply, send: Send) -> None:
-        cors = cors_headers(scope, self._origins)
+        cors = self._cors.headers(scope)
         headers = [*reply.headers, *cors] if cors else reply.headers
         await send({"type": "http.response.start", "status": reply.status, "headers": headers})
         await send({"type": "http.response.body", "body": reply.body})

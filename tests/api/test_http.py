@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from faynosync.core.security import create_token
-from faynosync.http.middleware import CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS
+from faynosync.http.middleware import CORS_ALLOW_HEADERS
 from tests.support.api import (
     API_KEY,
     JWT_SECRET,
@@ -75,14 +75,25 @@ async def test_options_is_answered_204_before_auth(client_factory):
         assert "access-control-allow-origin" not in response.headers
 
 
-async def test_cors_headers_for_allowed_origins_only(client_factory):
-    async with client_factory(ALLOWED_CORS=f"{ORIGIN},https://other.example") as client:
+CORS_METHODS = {
+    "1.4.6": "POST, OPTIONS, GET, PUT, DELETE",
+    "2.1": "POST, OPTIONS, GET, PUT, DELETE, PATCH",
+}
+
+
+@pytest.mark.parametrize("level", ["1.4.6", "2.1"])
+async def test_cors_headers_for_allowed_origins_only(client_factory, level):
+    origins = f"{ORIGIN},https://other.example"
+    async with client_factory(ALLOWED_CORS=origins, FAYNOSYNC_API_LEVEL=level) as client:
         response = await client.post("/login", json={}, headers={"Origin": ORIGIN})
         assert response.status_code == 401
         assert response.headers["access-control-allow-origin"] == ORIGIN
         assert response.headers["access-control-allow-credentials"] == "true"
         assert response.headers["access-control-allow-headers"] == CORS_ALLOW_HEADERS
-        assert response.headers["access-control-allow-methods"] == CORS_ALLOW_METHODS
+        assert response.headers["access-control-allow-methods"] == CORS_METHODS[level]
+        # The update checks, answered in front of routing, carry the same.
+        response = await client.get("/checkVersion", headers={"Origin": ORIGIN})
+        assert response.headers["access-control-allow-methods"] == CORS_METHODS[level]
         response = await client.get("/whoami", headers={"Origin": "https://other.example"})
         assert response.headers["access-control-allow-origin"] == "https://other.example"
         for origin in ("https://evil.example", f" {ORIGIN}", ORIGIN.upper()):

@@ -9,8 +9,10 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
+from faynosync.http.middleware import Cors
 from faynosync.http.revalidation import etag
 from faynosync.http.update_checks import UpdateChecks
+from faynosync.levels import V1_4_6
 from tests.support.api import admin_headers, create, create_app, running
 from tests.support.checks import FILES, check, publish
 
@@ -117,7 +119,7 @@ def front_only(app) -> httpx.AsyncClient:
     async def routing(scope, receive, send):
         raise AssertionError(f"{scope['path']} reached routing")
 
-    front = UpdateChecks(routing, state=app.state, cors_origins=[ORIGIN])
+    front = UpdateChecks(routing, state=app.state, cors=Cors([ORIGIN], V1_4_6.cors_methods))
     transport = httpx.ASGITransport(app=front)
     return httpx.AsyncClient(transport=transport, base_url="http://test")
 

@@ -1,0 +1,70 @@
+"""API levels: which FaynoSync version the answers follow (``FAYNOSYNC_API_LEVEL``).
+
+``1.4.6`` (the default) answers as FaynoSync v1.4.6, byte for byte; ``2.1`` as v2.1.0 where its
+answers to the same routes changed (docs/compatibility.md#api-levels). Routes v2.1 added are
+served at both levels. Each difference is a field here, read where its rule lives: one code
+path per rule, the level as data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+_V1_UPDATERS = (
+    "manual",
+    "squirrel_darwin",
+    "squirrel_windows",
+    "sparkle",
+    "electron-builder",
+    "tauri",
+)
+
+
+@dataclass(frozen=True)
+class ApiLevel:
+    name: str
+    cors_methods: str
+    """CORS ``Access-Control-Allow-Methods`` (v2.1 adds PATCH)."""
+    check_dots: bool
+    """/checkVersion and RELEASES read every ``-`` of ``version`` as ``.`` (v2.1, 1.6.1)."""
+    check_hidden_packages: frozenset[str]
+    """Extensions whose links /checkVersion leaves out (v2.1: ``.blockmap``, ``.nupkg``)."""
+    search_tuf: bool
+    """/search artifacts carry ``TufTaskID`` and ``TufSigned``."""
+    app_flags: bool
+    """Apps have the ``tuf``, ``reports`` and ``cdn`` flags (forms, /app/list)."""
+    app_update_not_found: bool
+    """/app/update of a missing or another tenant's app: 404 ``app not found``."""
+    edit_keys_of_admin: bool
+    """/apps/update names new objects after the admin, also for a team user."""
+    private_links_query_escaped: bool
+    """Private /download links escape the key as a query value (space as ``+``)."""
+    updater_types: tuple[str, ...]
+    """The updaters a platform accepts, in the order the error message lists them."""
+
+
+V1_4_6 = ApiLevel(
+    name="1.4.6",
+    cors_methods="POST, OPTIONS, GET, PUT, DELETE",
+    check_dots=False,
+    check_hidden_packages=frozenset(),
+    search_tuf=False,
+    app_flags=False,
+    app_update_not_found=False,
+    edit_keys_of_admin=False,
+    private_links_query_escaped=False,
+    updater_types=_V1_UPDATERS,
+)
+V2_1 = ApiLevel(
+    name="2.1",
+    cors_methods="POST, OPTIONS, GET, PUT, DELETE, PATCH",
+    check_dots=True,
+    check_hidden_packages=frozenset({".blockmap", ".nupkg"}),
+    search_tuf=True,
+    app_flags=True,
+    app_update_not_found=True,
+    edit_keys_of_admin=True,
+    private_links_query_escaped=True,
+    updater_types=(*_V1_UPDATERS, "velopack"),
+)
+LEVELS = {level.name: level for level in (V1_4_6, V2_1)}
