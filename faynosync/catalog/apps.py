@@ -18,6 +18,7 @@ from faynosync.catalog.kinds import APP
 from faynosync.core import gotime
 from faynosync.core.ids import new_id
 from faynosync.errors import APIError
+from faynosync.levels import ApiLevel
 from faynosync.objects import ObjectRef
 from faynosync.storage import InvalidKey, ObjectStorage, StorageError, StorageFull
 from faynosync.storage.keys import check_key, check_new_key, content_type_for, extension
@@ -26,6 +27,8 @@ from faynosync.store import Store
 from faynosync.store.models import Meta
 
 log = logging.getLogger(__name__)
+
+_FLAG_FIELDS = ("tuf", "reports", "cdn")
 
 LOGO_BUSY = "another request is storing this app's logo right now; try again"
 
@@ -93,12 +96,14 @@ async def create_app(
     *,
     store: Store,
     storage: ObjectStorage,
+    level: ApiLevel,
     principal: Principal,
     data: dict[str, str],
     logo: StagedFile | None,
 ) -> str:
     """``/app/create``: the form's ``data`` string map (``app`` required; ``private`` only for
-    ``"true"``) and an optional logo."""
+    ``"true"``; at API level 2.1 ``tuf``, ``reports`` and ``cdn`` likewise) and an optional
+    logo."""
     name, description = data.get("app", ""), data.get("description", "")
     if not name:
         raise APIError(400, "app is required")
@@ -116,6 +121,8 @@ async def create_app(
         description=description,
         private=private,
     )
+    if level.app_flags:
+        meta.tuf, meta.reports, meta.cdn_edge = (data.get(f) == "true" for f in _FLAG_FIELDS)
     async with _logo_written(store, storage, planned, logo, own=meta.id):
         return await catalog.insert(store=store, principal=principal, rules=APP, meta=meta)
 
@@ -124,18 +131,23 @@ async def update_app(
     *,
     store: Store,
     storage: ObjectStorage,
+    level: ApiLevel,
     principal: Principal,
     data: dict[str, str],
     logo: StagedFile | None,
 ) -> None:
     """``/app/update``: rename (``id`` and ``app`` required); the description and the logo
-    change only when given (they cannot be cleared)."""
+    change only when given (they cannot be cleared). At API level 2.1, the app is found in
+    the caller's tenant first (404 ``app not found``), ``tuf`` is written from the form
+    (absent: false) and ``reports`` and ``cdn`` when given."""
     raw_id, name, description = data.get("id", ""), data.get("app", ""), data.get("description", "")
     if not raw_id:
         raise APIError(400, "id is required")
     if not name:
         raise APIError(400, "app is required")
     app_id = catalog.parse_update_id(raw_id)
+    if level.app_update_not_found:
+        await _own_app(store, principal, app_id)
     meta = await catalog.editable(store=store, principal=principal, rules=APP, meta_id=app_id)
     old_logo = meta.logo
     planned = _planned_logo(storage, principal, name, logo) if logo else None
@@ -144,8 +156,14 @@ async def update_app(
         meta.description = description
     if planned:
         meta.logo = planned.link
+    if level.app_flags:
+        meta.tuf = data.get("tuf") == "true"
+        if "reports" in data:
+            meta.reports = data["reports"] == "true"
+        if "cdn" in data:
+            meta.cdn_edge = data["cdn"] == "true"
     async with _logo_written(store, storage, planned, logo, own=meta.id):
-        await catalog.save(store=store, meta=meta)
+        await catalog.save(store=store, meta=meta, flags=level.app_flags)
     if planned and old_logo and old_logo != planned.link:
         await _give_up_logo(store, storage, old_logo)
 
@@ -163,3 +181,13 @@ async def _give_up_logo(store: Store, storage: ObjectStorage, link: str) -> None
     key = storage.public_key(link)
     if key:
         await objects.remove(store, storage, [ObjectRef(key=key, link=link, private=False)])
+
+
+async def _own_app(store: Store, principal: Principal, app_id: str) -> None:
+    """v2.1's first step of /app/update: the app of the caller's tenant, else 404; a team user
+    without it in its list gets v2.1's bare 500."""
+    app = await store.meta.get(APP.kind, app_id)
+    if app is None or app.owner != principal.owner:
+        raise APIError(404, "app not found")
+    if not principal.may_use(APP.resource, app_id):
+        raise APIError(500, "internal server error")

@@ -15,7 +15,7 @@ from faynosync.catalog.kinds import APP
 from faynosync.catalog.openapi import created, deleted, listed, updated
 from faynosync.catalog.schemas import list_body
 from faynosync.core import gojson
-from faynosync.deps import StagingDep, StorageDep, StoreDep, Viewer, require
+from faynosync.deps import SettingsDep, StagingDep, StorageDep, StoreDep, Viewer, require
 from faynosync.errors import id_param
 from faynosync.http import openapi as doc
 from faynosync.http.inputs import data_field, open_form, query_value
@@ -74,6 +74,7 @@ async def create_app(
     store: StoreDep,
     storage: StorageDep,
     staging: StagingDep,
+    settings: SettingsDep,
     principal: CanCreate,
 ) -> Response:
     async with open_form(request, staging) as form:
@@ -81,6 +82,7 @@ async def create_app(
         app_id = await service.create_app(
             store=store,
             storage=storage,
+            level=settings.api_level,
             principal=principal,
             data=data_field(form, gojson.string_map),
             logo=logos[0] if logos else None,
@@ -94,9 +96,9 @@ async def create_app(
     openapi_extra=doc.guarded(),
     responses=listed(APP),
 )
-async def list_apps(store: StoreDep, viewer: Viewer) -> Response:
+async def list_apps(store: StoreDep, settings: SettingsDep, viewer: Viewer) -> Response:
     metas = await catalog.visible(store=store, viewer=viewer, rules=APP)
-    return GoJSONResponse(list_body(APP.list_key, metas))
+    return GoJSONResponse(list_body(APP.list_key, metas, app_flags=settings.api_level.app_flags))
 
 
 @router.post(
@@ -111,6 +113,10 @@ async def list_apps(store: StoreDep, viewer: Viewer) -> Response:
             "No `id` or `app` (`id is required`, `app is required`), an id that is not an "
             f"ObjectID (`invalid id format`){_LOGO_400}.",
         ),
+        doc.error(
+            404,
+            "API level 2.1: a missing app, or another tenant's (`app not found`).",
+        ),
         doc.FORM_TOO_LARGE,
         _LOGO_500,
     ),
@@ -120,6 +126,7 @@ async def update_app(
     store: StoreDep,
     storage: StorageDep,
     staging: StagingDep,
+    settings: SettingsDep,
     principal: CanEdit,
 ) -> Response:
     async with open_form(request, staging) as form:
@@ -127,6 +134,7 @@ async def update_app(
         await service.update_app(
             store=store,
             storage=storage,
+            level=settings.api_level,
             principal=principal,
             data=data_field(form, gojson.string_map),
             logo=logos[0] if logos else None,

@@ -27,8 +27,10 @@ UPDATER_ERRORS = (
 
 def item_schema(kind: Kind) -> doc.Schema:
     """A list item as ``meta_public`` gives it."""
+    flags = {name: doc.BOOLEAN for name in ("Tuf", "Reports", "CdnEdge")}  # API level 2.1
     return doc.obj(
-        {"ID": doc.ID, **_ITEM_FIELDS[kind], "Owner": doc.STRING, "Updated_at": doc.TIME}
+        {"ID": doc.ID, **_ITEM_FIELDS[kind], "Owner": doc.STRING, "Updated_at": doc.TIME},
+        flags if kind is Kind.APP else None,
     )
 
 

@@ -53,13 +53,15 @@ def updaters_public(updaters: list[Updater] | None) -> list[GoStruct] | None:
     return [GoStruct(type=u.type, default=u.default) for u in updaters]
 
 
-def meta_public(meta: Meta) -> GoStruct:
-    """A list item: struct fields in FaynoSync's order, ``Updated_at`` in UTC."""
+def meta_public(meta: Meta, *, app_flags: bool = False) -> GoStruct:
+    """A list item: struct fields in FaynoSync's order, ``Updated_at`` in UTC; an app's
+    ``Tuf``, ``Reports`` and ``CdnEdge`` after ``Private`` with ``app_flags`` (API level 2.1)."""
     item = GoStruct(ID=meta.id)
     if meta.kind is Kind.APP:
-        item.update(
-            AppName=meta.name, Logo=meta.logo, Private=meta.private, Description=meta.description
-        )
+        item.update(AppName=meta.name, Logo=meta.logo, Private=meta.private)
+        if app_flags:
+            item.update(Tuf=meta.tuf, Reports=meta.reports, CdnEdge=meta.cdn_edge)
+        item["Description"] = meta.description
     elif meta.kind is Kind.CHANNEL:
         item["ChannelName"] = meta.name
     elif meta.kind is Kind.PLATFORM:
@@ -70,5 +72,7 @@ def meta_public(meta: Meta) -> GoStruct:
     return item
 
 
-def list_body(key: str, metas: list[Meta]) -> dict[str, list[GoStruct] | None]:
-    return {key: [meta_public(m) for m in metas] or None}
+def list_body(
+    key: str, metas: list[Meta], *, app_flags: bool = False
+) -> dict[str, list[GoStruct] | None]:
+    return {key: [meta_public(m, app_flags=app_flags) for m in metas] or None}

@@ -118,10 +118,11 @@ async def editable(*, store: Store, principal: Principal, rules: KindRules, meta
     return meta
 
 
-async def save(*, store: Store, meta: Meta) -> None:
+async def save(*, store: Store, meta: Meta, flags: bool = False) -> None:
+    """Write an edited document (an app's flags too with ``flags``, at API level 2.1)."""
     meta.updated_at = gotime.now()
     try:
-        await store.meta.update(meta)
+        await store.meta.update(meta, flags=flags)
     except DuplicateKey as exc:
         # The original answers with the database's own duplicate-key text.
         raise APIError(500, str(exc)) from None

@@ -145,6 +145,10 @@ class Meta:
     description: str = ""
     private: bool = False
     updaters: list[Updater] | None = None
+    # FaynoSync v2.1's app flags (kept as found; written at API level 2.1).
+    tuf: bool = False
+    reports: bool = False
+    cdn_edge: bool = False
 
 
 @dataclass

@@ -163,8 +163,11 @@ class MetaRepository(Protocol):
         """The owner's documents of this kind in insertion order, at most ``limit`` of them;
         only ``ids`` when given."""
 
-    async def update(self, meta: Meta) -> None:
-        """Write name, updated_at and the kind's fields; :class:`DuplicateKey` on a taken name."""
+    async def update(self, meta: Meta, *, flags: bool = False) -> None:
+        """Write name, updated_at and the kind's fields; :class:`DuplicateKey` on a taken name.
+
+        An app's ``tuf``, ``reports`` and ``cdn_edge`` are written only with ``flags`` (API
+        level 2.1); otherwise they stay as stored."""
 
     async def delete(self, kind: Kind, meta_id: str) -> bool: ...
 

@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from faynosync.core import gojson
-from tests.support.api import admin_headers, create, create_app
+from faynosync.store.models import Kind
+from tests.support.api import admin_headers, assert_error, create, create_app, running
 from tests.support.checks import check, link, publish
 
 LEVELS = ["1.4.6", "2.1"]
@@ -70,3 +71,69 @@ async def test_check_version_leaves_out_blockmap_and_nupkg_links_at_2_1(leveled,
         expected["update_url_nupkg"] = link("0.0.2", ".nupkg")
     assert (await check(client, "0.0.1")).text == gojson.dumps(expected)
     assert body == expected
+
+
+async def test_app_flags_at_2_1_only(settings_factory, level):
+    """/app/create and /app/update take tuf, reports and cdn ("true" only) at 2.1, /app/list
+    shows them after Private; at 1.4.6 they are ignored and what is stored stays."""
+    async with running(settings_factory(FAYNOSYNC_API_LEVEL=level)) as (app, client):
+        headers = await admin_headers(client)
+        data = {"app": "flagged", "tuf": "true", "reports": "true", "cdn": "yes"}
+        response = await client.post(
+            "/app/create", files={"data": (None, gojson.dumps(data))}, headers=headers
+        )
+        app_id = response.json()["createAppResult.Created"]
+        item = (await client.get("/app/list", headers=headers)).json()["apps"][0]
+        stored = await app.state.store.meta.get(Kind.APP, app_id)
+        if level == "1.4.6":
+            assert list(item) == [
+                "ID",
+                "AppName",
+                "Logo",
+                "Private",
+                "Description",
+                "Owner",
+                "Updated_at",
+            ]
+            assert (stored.tuf, stored.reports, stored.cdn_edge) == (False, False, False)
+            # What v2.1 stored stays through a 1.4.6 edit.
+            stored.tuf = stored.reports = True
+            await app.state.store.meta.update(stored, flags=True)
+        else:
+            assert list(item)[:7] == [
+                "ID",
+                "AppName",
+                "Logo",
+                "Private",
+                "Tuf",
+                "Reports",
+                "CdnEdge",
+            ]
+            assert (item["Tuf"], item["Reports"], item["CdnEdge"]) == (True, True, False)
+        edit = {"id": app_id, "app": "flagged2", "cdn": "true"}
+        response = await client.post(
+            "/app/update", files={"data": (None, gojson.dumps(edit))}, headers=headers
+        )
+        assert response.status_code == 200, response.text
+        stored = await app.state.store.meta.get(Kind.APP, app_id)
+        # 2.1: tuf is written always (absent: false), reports kept, cdn given.
+        expected = (True, True, False) if level == "1.4.6" else (False, True, True)
+        assert (stored.tuf, stored.reports, stored.cdn_edge) == expected
+
+
+async def test_app_update_of_a_missing_or_foreign_app(leveled, level):
+    client, headers = leveled
+    other = await admin_headers(client, "other")
+    theirs = (await client.get("/app/list", headers=headers)).json()["apps"][0]["ID"]
+    for app_id, v1 in (
+        (theirs, "you don't have permission to update this app"),
+        ("0" * 24, "app not found"),
+    ):
+        edit = {"id": app_id, "app": "stolen"}
+        response = await client.post(
+            "/app/update", files={"data": (None, gojson.dumps(edit))}, headers=other
+        )
+        if level == "1.4.6":
+            assert_error(response, 500, v1)
+        else:
+            assert_error(response, 404, "app not found")

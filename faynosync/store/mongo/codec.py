@@ -60,6 +60,9 @@ def meta_from(kind: Kind, doc: Document) -> Meta:
         logo=str(doc.get("logo") or ""),
         description=str(doc.get("description") or ""),
         private=doc.get("private") is True,
+        tuf=doc.get("tuf") is True,
+        reports=doc.get("reports") is True,
+        cdn_edge=doc.get("cdn_edge") is True,
         updaters=None
         if not isinstance(updaters, list)
         else [
@@ -83,7 +86,14 @@ def kind_fields(meta: Meta) -> Document:
         fields["description"] = meta.description
     if meta.private:
         fields["private"] = True
+    # v2.1's flags after private, each only when true.
+    for name in APP_FLAGS:
+        if getattr(meta, name):
+            fields[name] = True
     return fields
+
+
+APP_FLAGS = ("tuf", "reports", "cdn_edge")
 
 
 def artifact_document(artifact: Artifact) -> Document:

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Mapping
 from pymongo.asynchronous.collection import AsyncCollection
 
 from faynosync.store.models import NAME_FIELDS, Kind, Meta
-from faynosync.store.mongo.codec import EXISTS, kind_fields, meta_from, oid
+from faynosync.store.mongo.codec import APP_FLAGS, EXISTS, kind_fields, meta_from, oid
 from faynosync.store.mongo.connection import Document, read_all
 from faynosync.store.mongo.errors import translated
 from faynosync.store.rules import LIST_CAP
@@ -63,8 +63,12 @@ class MongoMeta:
         return [meta_from(kind, doc) async for doc in cursor]
 
     @translated
-    async def update(self, meta: Meta) -> None:
+    async def update(self, meta: Meta, *, flags: bool = False) -> None:
         changes: Document = {NAME_FIELDS[meta.kind]: meta.name, **kind_fields(meta)}
+        for name in APP_FLAGS:
+            changes.pop(name, None)
+            if flags:  # written true or false; otherwise left as they are
+                changes[name] = getattr(meta, name)
         changes["updated_at"] = meta.updated_at
         await self._c.update_one({"_id": oid(meta.id)}, {"$set": changes})
 

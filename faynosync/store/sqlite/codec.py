@@ -55,6 +55,9 @@ def meta_from(row: sqlite3.Row) -> Meta:
         logo=row["logo"],
         description=row["description"],
         private=bool(row["private"]),
+        tuf=bool(row["tuf"]),
+        reports=bool(row["reports"]),
+        cdn_edge=bool(row["cdn_edge"]),
         updaters=None if updaters is None else [Updater(**u) for u in updaters],
     )
 

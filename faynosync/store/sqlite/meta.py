@@ -32,7 +32,8 @@ class SqliteMeta:
         try:
             await self._db.run(
                 "INSERT INTO apps_meta (id, kind, name, owner, logo, description, private,"
-                " updaters, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " updaters, updated_at, tuf, reports, cdn_edge)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 meta.id,
                 meta.kind.value,
                 meta.name,
@@ -42,6 +43,9 @@ class SqliteMeta:
                 int(meta.private),
                 updaters_json(meta),
                 to_millis(meta.updated_at),
+                int(meta.tuf),
+                int(meta.reports),
+                int(meta.cdn_edge),
             )
         except sqlite3.IntegrityError as exc:
             if is_duplicate(exc):
@@ -98,16 +102,24 @@ class SqliteMeta:
         return [meta_from(row) for row in rows]
 
     @translated
-    async def update(self, meta: Meta) -> None:
+    async def update(self, meta: Meta, *, flags: bool = False) -> None:
+        # Without flags, the app flags are written back as they are (the statement stays one).
+        tuf, reports, cdn = (
+            (int(meta.tuf), int(meta.reports), int(meta.cdn_edge)) if flags else (None, None, None)
+        )
         try:
             await self._db.run(
                 "UPDATE apps_meta SET name = ?, logo = ?, description = ?, updaters = ?,"
-                " updated_at = ? WHERE id = ? AND kind = ?",
+                " updated_at = ?, tuf = COALESCE(?, tuf), reports = COALESCE(?, reports),"
+                " cdn_edge = COALESCE(?, cdn_edge) WHERE id = ? AND kind = ?",
                 meta.name,
                 meta.logo,
                 meta.description,
                 updaters_json(meta),
                 to_millis(meta.updated_at),
+                tuf,
+                reports,
+                cdn,
                 meta.id,
                 meta.kind.value,
             )

@@ -177,6 +177,12 @@ MIGRATIONS: list[str | Callable[[aiosqlite.Connection], Awaitable[None]]] = [
     );
     CREATE INDEX api_tokens_owner_created ON api_tokens (owner, created_at DESC);
     """,
+    # FaynoSync v2.1's app flags.
+    """
+    ALTER TABLE apps_meta ADD COLUMN tuf INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE apps_meta ADD COLUMN reports INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE apps_meta ADD COLUMN cdn_edge INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 
 
