@@ -158,6 +158,9 @@ class Artifact:
     arch: str
     package: str
     signature: str = ""
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    """Fields another server stored that this one does not use (FaynoSync v2.1's ``hashes``,
+    ``length``, ``tuf_signed``, ``tuf_task_id``, ``velopack``, ``sparkle``), kept as found."""
 
 
 @dataclass

@@ -22,7 +22,9 @@ VERSION_ITEM = doc.obj(
                     "platform": doc.STRING,
                     "arch": doc.STRING,
                     "package": doc.STRING,
-                }
+                },
+                # API level 2.1
+                {"TufTaskID": {"type": ["string", "null"]}, "TufSigned": doc.BOOLEAN},
             ),
         },
         "Changelog": {

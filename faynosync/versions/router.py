@@ -234,11 +234,14 @@ async def delete_version(
         ),
     ),
 )
-async def search_versions(request: Request, store: StoreDep, viewer: Viewer) -> Response:
+async def search_versions(
+    request: Request, store: StoreDep, settings: SettingsDep, viewer: Viewer
+) -> Response:
     params = query_values(
         request, "app_name", "channel", "platform", "arch", "published", "critical", "page", "limit"
     )
-    body = await search.search(store=store, viewer=viewer, **params)
+    tuf = settings.api_level.search_tuf
+    body = await search.search(store=store, viewer=viewer, tuf=tuf, **params)
     return GoJSONResponse(body)
 
 
@@ -296,9 +299,16 @@ async def delete_artifacts(
         ),
     ),
 )
-async def list_all(request: Request, store: StoreDep, viewer: Viewer) -> Response:
+async def list_all(
+    request: Request, store: StoreDep, settings: SettingsDep, viewer: Viewer
+) -> Response:
     """Deprecated in FaynoSync (documented, not routed by v1.4.6): every version of the caller."""
-    body = await search.list_all(store=store, viewer=viewer, limit=query_value(request, "limit"))
+    body = await search.list_all(
+        store=store,
+        viewer=viewer,
+        limit=query_value(request, "limit"),
+        tuf=settings.api_level.search_tuf,
+    )
     return GoJSONResponse(body)
 
 

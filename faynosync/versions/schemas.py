@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from faynosync.core.gojson import GoStruct
 from faynosync.core.gotime import format_utc
-from faynosync.store.models import Version
+from faynosync.store.models import Artifact, Version
 
 
 @dataclass
@@ -28,8 +28,11 @@ class VersionData:
     artifacts_to_delete: list[str] | None = None
 
 
-def version_item(version: Version, app_name: str, names: dict[str, str]) -> GoStruct:
-    """A /search (and ``GET /``) item; ``names`` maps channel/platform/arch ids to names."""
+def version_item(
+    version: Version, app_name: str, names: dict[str, str], *, tuf: bool = False
+) -> GoStruct:
+    """A /search (and ``GET /``) item; ``names`` maps channel/platform/arch ids to names. With
+    ``tuf`` (API level 2.1), each artifact also has v2.1's ``TufTaskID`` and ``TufSigned``."""
     return GoStruct(
         ID=version.id,
         AppName=app_name,
@@ -38,17 +41,23 @@ def version_item(version: Version, app_name: str, names: dict[str, str]) -> GoSt
         Published=version.published,
         Critical=version.critical,
         Intermediate=version.required_intermediate,
-        Artifacts=[
-            GoStruct(
-                link=a.link,
-                platform=names.get(a.platform, ""),
-                arch=names.get(a.arch, ""),
-                package=a.package,
-            )
-            for a in version.artifacts
-        ],
+        Artifacts=[_artifact_item(a, names, tuf) for a in version.artifacts],
         Changelog=[
             GoStruct(Version=c.version, Changes=c.changes, Date=c.date) for c in version.changelog
         ],
         Updated_at=format_utc(version.updated_at),
     )
+
+
+def _artifact_item(artifact: Artifact, names: dict[str, str], tuf: bool) -> GoStruct:
+    item = GoStruct(
+        link=artifact.link,
+        platform=names.get(artifact.platform, ""),
+        arch=names.get(artifact.arch, ""),
+        package=artifact.package,
+    )
+    if tuf:  # v2.1 writes Go's field names; null and false for artifacts never signed
+        task = artifact.extra.get("tuf_task_id")
+        item["TufTaskID"] = task if isinstance(task, str) else None
+        item["TufSigned"] = artifact.extra.get("tuf_signed") is True
+    return item

@@ -37,10 +37,10 @@ async def _names(store: Store, versions: list[Version]) -> dict[str, str]:
 
 
 async def _items(
-    store: Store, versions: list[Version], app_names: dict[str, str]
+    store: Store, versions: list[Version], app_names: dict[str, str], tuf: bool
 ) -> list[GoStruct]:
     names = await _names(store, versions)
-    return [version_item(v, app_names.get(v.app_id, ""), names) for v in versions]
+    return [version_item(v, app_names.get(v.app_id, ""), names, tuf=tuf) for v in versions]
 
 
 async def search(
@@ -55,7 +55,9 @@ async def search(
     critical: str,
     page: str,
     limit: str,
+    tuf: bool = False,
 ) -> GoStruct:
+    """``/search``; with ``tuf`` (API level 2.1) artifacts carry v2.1's TUF fields."""
     owner = viewer.owner
     user = viewer.team_user
     if user is not None and not allowed_ids(user.permissions, Resource.APPS):
@@ -88,12 +90,12 @@ async def search(
         )
     except StoreError as exc:
         raise APIError(500, str(exc)) from None
-    items = await _items(store, versions, {app.id: app.name})
+    items = await _items(store, versions, {app.id: app.name}, tuf)
     return GoStruct(items=items or None, total=total, page=page_number, limit=page_size)
 
 
 async def list_all(
-    *, store: Store, viewer: Principal, limit: str
+    *, store: Store, viewer: Principal, limit: str, tuf: bool = False
 ) -> dict[str, list[GoStruct] | None]:
     """The dormant ``GET /``: every version of every app owned by the token's name (an API
     token's apps only)."""
@@ -109,4 +111,4 @@ async def list_all(
     apps = {m.id: m.name for m in await store.meta.list(Kind.APP, username, limit=10_000)}
     if viewer.token is not None:
         versions = [v for v in versions if viewer.may_use(Resource.APPS, v.app_id)]
-    return {"apps": await _items(store, versions, apps) or None}
+    return {"apps": await _items(store, versions, apps, tuf) or None}

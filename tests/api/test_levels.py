@@ -137,3 +137,17 @@ async def test_app_update_of_a_missing_or_foreign_app(leveled, level):
             assert_error(response, 500, v1)
         else:
             assert_error(response, 404, "app not found")
+
+
+async def test_search_artifacts_carry_tuf_fields_at_2_1(leveled, level):
+    client, headers = leveled
+    await publish(client, headers, "0.0.2", ("app.dmg", b"d"))
+    response = await client.get("/search?app_name=testapp", headers=headers)
+    artifact = response.json()["items"][0]["Artifacts"][0]
+    keys = ["link", "platform", "arch", "package"]
+    if level == "2.1":
+        keys += ["TufTaskID", "TufSigned"]
+        assert (artifact["TufTaskID"], artifact["TufSigned"]) == (None, False)
+    assert list(artifact) == keys
+    everything = (await client.get("/", headers=headers)).json()["apps"][0]
+    assert list(everything["Artifacts"][0]) == keys

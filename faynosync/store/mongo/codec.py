@@ -96,14 +96,30 @@ def kind_fields(meta: Meta) -> Document:
 APP_FLAGS = ("tuf", "reports", "cdn_edge")
 
 
+ARTIFACT_FIELDS = ("link", "platform", "arch", "package", "signature")
+
+
 def artifact_document(artifact: Artifact) -> Document:
+    """FaynoSync's artifact fields, then those another server added (v2.1's order kept)."""
     return {
         "link": artifact.link,
         "platform": oid(artifact.platform),
         "arch": oid(artifact.arch),
         "package": artifact.package,
         "signature": artifact.signature,
+        **artifact.extra,
     }
+
+
+def artifact_from(doc: Document) -> Artifact:
+    return Artifact(
+        link=str(doc.get("link", "")),
+        platform=str(doc.get("platform", "")),
+        arch=str(doc.get("arch", "")),
+        package=str(doc.get("package", "")),
+        signature=str(doc.get("signature", "")),
+        extra={k: v for k, v in doc.items() if k not in ARTIFACT_FIELDS},
+    )
 
 
 def version_document(version: Version) -> Document:
@@ -135,16 +151,7 @@ def version_from(doc: Document) -> Version:
         published=doc.get("published") is True,
         critical=doc.get("critical") is True,
         required_intermediate=doc.get("required_intermediate") is True,
-        artifacts=[
-            Artifact(
-                link=str(a.get("link", "")),
-                platform=str(a.get("platform", "")),
-                arch=str(a.get("arch", "")),
-                package=str(a.get("package", "")),
-                signature=str(a.get("signature", "")),
-            )
-            for a in doc.get("artifacts") or []
-        ],
+        artifacts=[artifact_from(a) for a in doc.get("artifacts") or [] if isinstance(a, dict)],
         changelog=[
             ChangelogEntry(
                 version=str(c.get("version", "")),
