@@ -6,29 +6,24 @@ See docs/behaviour.md#platform-updaters.
 from __future__ import annotations
 
 from faynosync.errors import APIError
+from faynosync.levels import V1_4_6
 from faynosync.store.models import Updater
 
-UPDATER_TYPES = (
-    "manual",
-    "squirrel_darwin",
-    "squirrel_windows",
-    "sparkle",
-    "electron-builder",
-    "tauri",
-)
+UPDATER_TYPES = V1_4_6.updater_types
 DEFAULT_UPDATERS = (Updater(type="manual", default=True),)
 
 
-def validate(updaters: list[Updater]) -> list[Updater]:
-    """Return ``updaters`` if valid, else raise the original's 400 for the first problem."""
+def validate(updaters: list[Updater], types: tuple[str, ...] = UPDATER_TYPES) -> list[Updater]:
+    """Return ``updaters`` if valid, else raise the original's 400 for the first problem.
+
+    ``types`` are the valid ones, in the error message's order (the API level's)."""
     if not updaters:
         raise APIError(400, "at least one updater is required")
     for updater in updaters:
-        if updater.type not in UPDATER_TYPES:
+        if updater.type not in types:
             raise APIError(
                 400,
-                f"invalid updater type: {updater.type}. "
-                f"Valid types are: [{' '.join(UPDATER_TYPES)}]",
+                f"invalid updater type: {updater.type}. Valid types are: [{' '.join(types)}]",
             )
     seen: set[str] = set()
     for updater in updaters:
@@ -43,8 +38,10 @@ def validate(updaters: list[Updater]) -> list[Updater]:
     return updaters
 
 
-def for_new_platform(updaters: list[Updater] | None) -> list[Updater]:
+def for_new_platform(
+    updaters: list[Updater] | None, types: tuple[str, ...] = UPDATER_TYPES
+) -> list[Updater]:
     """On create, no updaters (or an empty list) means ``manual`` as the default."""
     if not updaters:
         return list(DEFAULT_UPDATERS)
-    return validate(updaters)
+    return validate(updaters, types)

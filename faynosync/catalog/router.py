@@ -21,7 +21,7 @@ from faynosync.catalog.schemas import (
     PlatformUpdate,
     list_body,
 )
-from faynosync.deps import StoreDep, Viewer, require
+from faynosync.deps import SettingsDep, StoreDep, Viewer, require
 from faynosync.errors import id_param
 from faynosync.http import openapi as doc
 from faynosync.http.inputs import bind_json, query_value
@@ -137,7 +137,7 @@ async def update_channel(request: Request, store: StoreDep, principal: CanEditCh
     responses=created(PLATFORM, doc.error(400, PLATFORM_CREATE_ERRORS), doc.JSON_TOO_LARGE),
 )
 async def create_platform(
-    request: Request, store: StoreDep, principal: CanCreatePlatform
+    request: Request, store: StoreDep, settings: SettingsDep, principal: CanCreatePlatform
 ) -> Response:
     body = await bind_json(request, PlatformCreate, error=INVALID_BODY)
     meta_id = await service.create(
@@ -146,6 +146,7 @@ async def create_platform(
         rules=PLATFORM,
         name=body.platform,
         updaters=body.updaters,
+        updater_types=settings.api_level.updater_types,
     )
     return GoJSONResponse({PLATFORM.created_key: meta_id})
 
@@ -179,7 +180,7 @@ async def delete_platform(
     responses=updated(PLATFORM, doc.error(400, PLATFORM_UPDATE_ERRORS), doc.JSON_TOO_LARGE),
 )
 async def update_platform(
-    request: Request, store: StoreDep, principal: CanEditPlatform
+    request: Request, store: StoreDep, settings: SettingsDep, principal: CanEditPlatform
 ) -> Response:
     body = await bind_json(request, PlatformUpdate, error=INVALID_BODY)
     await service.update(
@@ -189,6 +190,7 @@ async def update_platform(
         raw_id=body.id,
         name=body.platform,
         updaters=body.updaters,
+        updater_types=settings.api_level.updater_types,
     )
     return GoJSONResponse({PLATFORM.updated_key: True})
 

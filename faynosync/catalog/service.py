@@ -61,14 +61,16 @@ async def create(
     rules: KindRules,
     name: str,
     updaters: list[Updater] | None = None,
+    updater_types: tuple[str, ...] = platform_updaters.UPDATER_TYPES,
 ) -> str:
     """A new channel, platform or arch of the caller's tenant; returns its id.
 
-    A platform's updaters are checked (a manual default when none are given).
+    A platform's updaters are checked against ``updater_types`` (the API level's), a manual
+    default when none are given.
     """
     check_new_name(rules, name)
     if rules.kind is Kind.PLATFORM:
-        updaters = platform_updaters.for_new_platform(updaters)
+        updaters = platform_updaters.for_new_platform(updaters, updater_types)
     meta = Meta(
         id=new_id(),
         kind=rules.kind,
@@ -88,11 +90,12 @@ async def update(
     raw_id: str,
     name: str,
     updaters: list[Updater] | None = None,
+    updater_types: tuple[str, ...] = platform_updaters.UPDATER_TYPES,
 ) -> None:
     """Rename a channel, platform or arch; a platform's updaters are replaced (and checked)."""
     check_new_name(rules, name)
     if rules.kind is Kind.PLATFORM:
-        updaters = platform_updaters.validate(updaters or [])
+        updaters = platform_updaters.validate(updaters or [], updater_types)
     meta = await editable(
         store=store, principal=principal, rules=rules, meta_id=parse_update_id(raw_id)
     )

@@ -151,3 +151,31 @@ async def test_search_artifacts_carry_tuf_fields_at_2_1(leveled, level):
     assert list(artifact) == keys
     everything = (await client.get("/", headers=headers)).json()["apps"][0]
     assert list(everything["Artifacts"][0]) == keys
+
+
+async def test_platforms_take_velopack_at_2_1(leveled, level):
+    client, headers = leveled
+    body = {"platform": "windows", "updaters": [{"type": "velopack", "default": True}]}
+    response = await client.post("/platform/create", json=body, headers=headers)
+    if level == "1.4.6":
+        assert_error(
+            response,
+            400,
+            "invalid updater type: velopack. Valid types are: "
+            "[manual squirrel_darwin squirrel_windows sparkle electron-builder tauri]",
+        )
+    else:
+        assert response.status_code == 200, response.text
+        body = {"platform": "linux", "updaters": [{"type": "nope", "default": True}]}
+        response = await client.post("/platform/create", json=body, headers=headers)
+        assert_error(
+            response,
+            400,
+            "invalid updater type: nope. Valid types are: "
+            "[manual squirrel_darwin squirrel_windows sparkle electron-builder tauri velopack]",
+        )
+        # A check on a velopack platform answers the generic JSON (the feeds come later).
+        await publish(client, headers, "0.0.2", ("app.exe", b"e"), platform="windows")
+        response = await check(client, "0.0.1", platform="windows")
+        assert response.status_code == 200
+        assert response.json()["update_available"] is True
