@@ -150,6 +150,7 @@ async def update_version(
     storage: StorageDep,
     links: LinksDep,
     staging: StagingDep,
+    settings: SettingsDep,
     principal: CanEdit,
 ) -> Response:
     async with open_form(request, staging) as form:
@@ -158,6 +159,7 @@ async def update_version(
             storage=storage,
             links=links,
             principal=principal,
+            keys_of_admin=settings.api_level.edit_keys_of_admin,
             data=version_data(form),
             intermediate=form.value("intermediate"),
             files=form.file_list("file"),

@@ -403,19 +403,22 @@ async def update_version(
     intermediate: str,
     files: list[StagedFile],
     multipart: bool,
+    keys_of_admin: bool = False,
 ) -> None:
     """``POST /apps/update``: flags (an omitted flag is false), changelog, more artifacts;
-    ``intermediate`` as in :func:`upload`."""
+    ``intermediate`` as in :func:`upload`. New objects are named after the caller, or with
+    ``keys_of_admin`` (API level 2.1) after its admin."""
     _override_intermediate(data, intermediate)
     target, current = await _version_to_edit(store, principal, data, files, multipart)
     version_name = current.version
 
     private = target.app.private
-    # As the original, the keys carry the caller's own name, even a team user's.
+    # As the original, the keys carry the caller's own name, even a team user's (v2.1: the
+    # admin's).
     planned = place_files(
         links,
         data,
-        owner=principal.username,
+        owner=principal.owner if keys_of_admin else principal.username,
         version=version_name,
         private=private,
         files=files,

@@ -9,9 +9,18 @@ import httpx
 import pytest
 
 from faynosync.core import gojson
-from faynosync.store.models import Kind
-from tests.support.api import admin_headers, assert_error, create, create_app, running
+from faynosync.store.models import AppPermissions, Kind, ResourcePermissions
+from tests.support.api import (
+    admin_headers,
+    assert_error,
+    bearer,
+    create,
+    create_app,
+    login,
+    running,
+)
 from tests.support.checks import check, link, publish
+from tests.support.factories import add_team_user
 
 LEVELS = ["1.4.6", "2.1"]
 
@@ -179,3 +188,50 @@ async def test_platforms_take_velopack_at_2_1(leveled, level):
         response = await check(client, "0.0.1", platform="windows")
         assert response.status_code == 200
         assert response.json()["update_available"] is True
+
+
+async def test_edit_keys_are_the_admins_at_2_1(settings_factory, level):
+    """A team user adding a file through /apps/update: v1.4.6 names the key after the team
+    user, v2.1 after its admin."""
+    async with running(settings_factory(FAYNOSYNC_API_LEVEL=level)) as (app, client):
+        headers = await admin_headers(client)
+        app_id = await create_app(client, headers, "testapp", private="true")
+        ids = {
+            kind: await create(client, headers, kind, name)
+            for kind, name in (
+                ("channel", "nightly"),
+                ("platform", "universalPlatform"),
+                ("arch", "universalArch"),
+            )
+        }
+        version_id = await publish(client, headers, "0.0.2", ("app.dmg", b"d"))
+        await add_team_user(
+            app,
+            "editor",
+            "pw",
+            apps=AppPermissions(edit=True, allowed=[app_id]),
+            channels=ResourcePermissions(allowed=[ids["channel"]]),
+            platforms=ResourcePermissions(allowed=[ids["platform"]]),
+            archs=ResourcePermissions(allowed=[ids["arch"]]),
+        )
+        editor = bearer(await login(client, "editor", "pw"))
+        data = {
+            "id": version_id,
+            "app_name": "testapp",
+            "version": "0.0.2",
+            "channel": "nightly",
+            "platform": "universalPlatform",
+            "arch": "universalArch",
+            "publish": True,
+        }
+        response = await client.post(
+            "/apps/update",
+            files={"data": (None, gojson.dumps(data)), "file": ("app.zip", b"z")},
+            headers=editor,
+        )
+        assert response.status_code == 200, response.text
+        version = await app.state.store.versions.get(version_id)
+        who = "editor" if level == "1.4.6" else "admin"
+        assert version.artifacts[1].link.endswith(
+            f"key=testapp-{who}%2Fnightly%2FuniversalPlatform%2FuniversalArch%2Ftestapp-0.0.2.zip"
+        )
