@@ -147,7 +147,9 @@ async def _start(app: FastAPI, settings: Settings, stack: contextlib.AsyncExitSt
     app.state.jwt_secret = secret
     app.state.store = store
     app.state.storage = storage
-    app.state.links = Links(settings.API_URL, storage)
+    app.state.links = Links(
+        settings.API_URL, storage, query_escaped=settings.api_level.private_links_query_escaped
+    )
     app.state.cache_sync = await _cache_sync(store, app.state.cache, stack)
     app.state.telemetry = _telemetry(settings, store, stack)
     app.state.slack = SlackNotifier(settings, store) if settings.SLACK_ENABLE else None

@@ -21,7 +21,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from faynosync.core.lockedfiles import remove_if_stale
-from faynosync.storage.keys import object_key
+from faynosync.storage.keys import object_key, private_link_keys
 from faynosync.storage.protocol import ObjectStorage, PartialWrite, StoredObject
 from faynosync.storage.staging import stale_staged
 from faynosync.store import Store
@@ -149,6 +149,8 @@ async def check(
             continue
         report.links += 1
         key = object_key(storage, ref.link, private=ref.private)
+        if ref.private:  # a link either API level made names the object it finds
+            key = next((k for k in private_link_keys(ref.link) if (True, k) in listed), key)
         where = _bucket(ref.private)
         if key is None:
             report.findings.append(Finding(Problem.UNREADABLE, where, ref.link, holder=ref.holder))

@@ -5,7 +5,7 @@ See docs/behaviour.md#object-keys and docs/behaviour.md#links.
 
 from __future__ import annotations
 
-from urllib.parse import quote, unquote
+from urllib.parse import quote, quote_plus, unquote, unquote_plus
 
 from faynosync.storage.protocol import InvalidKey, ObjectStorage
 
@@ -50,22 +50,49 @@ def path_escape(text: str) -> str:
     return quote(text, safe="$&+:=@")
 
 
-def private_link(api_url: str, key: str) -> str:
-    """The link FaynoSync stores for an artifact of a private app."""
-    return f"{api_url}/download?key={path_escape(key)}"
+def query_escape(text: str) -> str:
+    """Go's ``url.QueryEscape``: only letters, digits and ``-_.~`` stay; a space is ``+``."""
+    return quote_plus(text, safe="")
 
 
-def key_from_private_link(link: str) -> str | None:
-    """The key of a private link, whatever API_URL was when it was made (decoded once, so
-    that ``+`` and ``%`` in keys survive)."""
+def private_link(api_url: str, key: str, *, query_escaped: bool = False) -> str:
+    """The link FaynoSync stores for an artifact of a private app: the key path-escaped
+    (v1.4.6) or, with ``query_escaped``, query-escaped (v2.1)."""
+    escape = query_escape if query_escaped else path_escape
+    return f"{api_url}/download?key={escape(key)}"
+
+
+def private_link_keys(link: str) -> list[str]:
+    """The keys a private link may name, whatever API_URL was when it was made: read as
+    ``PathEscape`` wrote it (decoded once, so that ``+`` and ``%`` in keys survive) and, when
+    that reads otherwise, as ``QueryEscape`` did (``+`` a space)."""
     _, found, escaped = link.partition("/download?key=")
-    return unquote(escaped) if found and escaped else None
+    if not found or not escaped:
+        return []
+    keys = [unquote(escaped)]
+    plus = unquote_plus(escaped)
+    if plus != keys[0]:
+        keys.append(plus)
+    return keys
 
 
-def object_key(storage: ObjectStorage, link: str, *, private: bool) -> str | None:
+def key_from_private_link(link: str, *, query_escaped: bool = False) -> str | None:
+    """The key of a private link, read as this server writes links (``query_escaped``: the
+    API level 2.1's way) when the link is ambiguous."""
+    keys = private_link_keys(link)
+    if not keys:
+        return None
+    return keys[-1] if query_escaped else keys[0]
+
+
+def object_key(
+    storage: ObjectStorage, link: str, *, private: bool, query_escaped: bool = False
+) -> str | None:
     """The key an artifact's link names in the private or the public bucket, None if it names
     none (the bucket is the app's privacy now)."""
-    return key_from_private_link(link) if private else storage.public_key(link)
+    if private:
+        return key_from_private_link(link, query_escaped=query_escaped)
+    return storage.public_key(link)
 
 
 def extension(filename: str) -> str:

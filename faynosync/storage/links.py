@@ -17,15 +17,17 @@ from faynosync.storage.protocol import ObjectStorage
 class Links:
     api_url: str
     storage: ObjectStorage
+    query_escaped: bool = False
+    """Private links escape the key as a query value (API level 2.1)."""
 
     def for_key(self, key: str, *, private: bool) -> str:
         """The link an artifact of a private (or public) app stores for ``key``."""
-        return private_link(self.api_url, key) if private else self.storage.public_link(key)
+        return self.private(key) if private else self.storage.public_link(key)
 
     def key_of(self, link: str, *, private: bool) -> str | None:
         """The key a stored link names (in the app's bucket now), None if it names none."""
-        return object_key(self.storage, link, private=private)
+        return object_key(self.storage, link, private=private, query_escaped=self.query_escaped)
 
     def private(self, key: str) -> str:
         """The ``/download`` link of ``key``, as this server stores it."""
-        return private_link(self.api_url, key)
+        return private_link(self.api_url, key, query_escaped=self.query_escaped)

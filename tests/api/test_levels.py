@@ -21,6 +21,7 @@ from tests.support.api import (
 )
 from tests.support.checks import check, link, publish
 from tests.support.factories import add_team_user
+from tests.support.storage import stored_objects
 
 LEVELS = ["1.4.6", "2.1"]
 
@@ -235,3 +236,31 @@ async def test_edit_keys_are_the_admins_at_2_1(settings_factory, level):
         assert version.artifacts[1].link.endswith(
             f"key=testapp-{who}%2Fnightly%2FuniversalPlatform%2FuniversalArch%2Ftestapp-0.0.2.zip"
         )
+
+
+async def test_private_links_query_escaped_at_2_1(settings_factory, level):
+    """electron-builder keeps file names in keys: a space is %20 in v1.4.6's links and + in
+    v2.1's; either way /download finds the key and a delete removes the object."""
+    settings = settings_factory(FAYNOSYNC_API_LEVEL=level)
+    async with running(settings) as (app, client):
+        headers = await admin_headers(client)
+        await create_app(client, headers, "testapp", private="true")
+        for kind, name in (
+            ("channel", "nightly"),
+            ("platform", "universalPlatform"),
+            ("arch", "universalArch"),
+        ):
+            await create(client, headers, kind, name)
+        files = (("latest.yml", b"version: 1.0.0\n"), ("My App:1.0.exe", b"x"))
+        version_id = await publish(client, headers, "1.0.0", *files, updater="electron-builder")
+        version = await app.state.store.versions.get(version_id)
+        exe = next(a.link for a in version.artifacts if a.package == ".exe")
+        escaped = "My+App%3A1.0.exe" if level == "2.1" else "My%20App:1.0.exe"
+        assert exe.endswith("%2F" + escaped)
+        key = exe.partition("key=")[2]
+        response = await client.get(f"/download?key={key}", headers=headers)
+        assert response.status_code == 200, response.text
+        assert any("My App:1.0.exe" in obj[1] for obj in stored_objects(settings))
+        response = await client.delete(f"/apps/delete?id={version_id}", headers=headers)
+        assert response.status_code == 200
+        assert stored_objects(settings) == set()
