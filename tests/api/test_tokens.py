@@ -30,6 +30,12 @@ NOT_FOUND_OR_FORBIDDEN = (
 )
 
 
+@pytest.fixture(params=["1.4.6", "2.1"])
+def settings(settings_factory, request):
+    """Tokens are served, and answer alike, at both API levels."""
+    return settings_factory(FAYNOSYNC_API_LEVEL=request.param)
+
+
 async def make_token(client, headers, apps, **extra) -> httpx.Response:
     return await client.post(
         "/token/create", json={"name": "ci", "allowed_apps": apps, **extra}, headers=headers
