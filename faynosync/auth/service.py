@@ -114,6 +114,8 @@ async def authorize(
     if token is not None:
         if (permission, resource) != (Permission.UPLOAD, Resource.APPS):
             raise APIError(403, "API tokens are restricted to app upload")
+        if not token.allowed_apps:  # only a document written by hand has none
+            raise APIError(403, "API token has no allowed applications")
         return Principal(username=username, owner=token.owner, token=token)
     admin = await store.admins.get_by_username(username)
     if admin is not None:

@@ -301,3 +301,22 @@ async def test_parallel_creates_make_distinct_tokens(client, tenant):
     assert {a.status_code for a in answers} == {201}
     assert len({a.json()["token"] for a in answers}) == 20
     assert len((await client.get("/token/list", headers=headers)).json()["tokens"]) == 21
+
+
+async def test_a_token_stored_without_apps_uploads_nothing(app, client, tenant):
+    """v2.1's guard text for a token document without allowed_apps (never made by the API)."""
+    raw = "fns_" + "2" * 64
+    await store_of(app).api_tokens.insert(
+        ApiToken(
+            id=new_id(),
+            name="bare",
+            token_hash=hashlib.sha256(raw.encode()).hexdigest(),
+            token_prefix=raw[:12],
+            owner="admin",
+            allowed_apps=[],
+            expires_at=None,
+            created_at=datetime(2026, 1, 1, tzinfo=UTC),
+        )
+    )
+    response = await upload(client, bearer(raw), target(), ("a.dmg", b"d"))
+    assert_error(response, 403, "API token has no allowed applications")
