@@ -320,3 +320,23 @@ async def test_a_token_stored_without_apps_uploads_nothing(app, client, tenant):
     )
     response = await upload(client, bearer(raw), target(), ("a.dmg", b"d"))
     assert_error(response, 403, "API token has no allowed applications")
+
+
+async def test_hostile_token_bodies(client, tenant):
+    """A lone surrogate, a huge list of one id, an absurd expiry: clear answers, no 500."""
+    headers, ids, _, _ = tenant
+    raw = b'{"name": "\\ud800ci", "allowed_apps": ["' + ids.app.encode() + b'"]}'
+    response = await client.post("/token/create", content=raw, headers=headers)
+    assert response.status_code == 201, response.text
+    assert response.json()["name"] == "\ufffdci"
+    response = await make_token(client, headers, [ids.app] * 20000)
+    assert response.json()["allowed_apps"] == [ids.app]
+    for expiry in ("9999-12-31T23:59:59.999999999999Z", "0000-01-01T00:00:00Z"):
+        response = await make_token(client, headers, [ids.app], expires_at=expiry)
+        assert response.status_code in (201, 400), response.text
+    response = await make_token(
+        client, headers, [ids.app], expires_at="2099-01-01T00:00:00Z" * 1000
+    )
+    assert_error(response, 400, "Invalid request body")
+    response = await client.get("/whoami", headers=bearer("fns_" + "a" * 100000))
+    assert_error(response, 401, "invalid or expired token")
