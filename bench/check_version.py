@@ -1,6 +1,6 @@
 """The update check against a bare FastAPI app, per server CPU-second, measured with wrk.
 
-    .venv/bin/python bench/check_version.py [--duration 10] [--versions 10000]
+    .venv/bin/python bench/check_version.py [--duration 10] [--rounds 3] [--versions 10000]
         [--growth 100 100000] [--only SCENARIO]... [--json]
         [--mongodb-url mongodb://host:27017/?directConnection=true]
 
@@ -13,6 +13,9 @@ thread and 50 connections for ``--duration`` seconds, after a ``--warmup``. Each
 requests per second and requests per CPU-second of the server's own processes (utime + stime
 from /proc/PID/stat, the worker processes summed), and both as ratios to a baseline: on a
 shared machine the CPU-second figure is the one that holds still, so a target applies to it.
+A scenario compared with the hello world is measured in ``--rounds`` rounds alternating with
+the hello world's (sharing ``--duration``), and compared with those rounds: the machine's drift
+during a run falls on both alike.
 
 Scenarios (``--only``, repeatable; all by default), targets from DESIGN.md:
 
@@ -94,6 +97,7 @@ class Row:
     baseline: str = ""  # the name of the row this one is compared with
     target: float | None = None  # the least ratio per server CPU-second
     skipped: str = ""
+    base: Measurement | None = None  # the baseline measured beside this row (--rounds)
 
 
 class Bench:
@@ -106,6 +110,7 @@ class Bench:
         self.notes: dict[str, object] = {}
         self.latencies: dict[int, float] = {}
         self._data: dict[int, tuple[Path, str]] = {}
+        self._hello: Server | None = None
 
     def data(self, versions: int) -> tuple[Path, str]:
         """(data directory, MongoDB URL or "") of a tenant with ``versions`` versions."""
@@ -151,11 +156,41 @@ class Bench:
             headers=headers,
         )
 
+    def paired(
+        self, server: Server, path: str, *, headers: Sequence[str] = ()
+    ) -> tuple[Measurement, Measurement]:
+        """``path`` on ``server`` and the hello world, in ``--rounds`` alternating rounds that
+        share ``--duration``: drift of a shared machine falls on both alike."""
+        if self._hello is None:
+            self._hello = hello_server(self.work).__enter__()
+        rounds = max(1, self.args.rounds)
+        seconds = max(1, self.args.duration // rounds)
+        mine: list[Measurement] = []
+        theirs: list[Measurement] = []
+        for n in range(rounds):
+            warmup = self.args.warmup if n == 0 else 0
+            theirs.append(measure(self._hello, "/health", duration=seconds, warmup=warmup))
+            mine.append(measure(server, path, duration=seconds, warmup=warmup, headers=headers))
+        return combined(mine), combined(theirs)
+
     def close(self) -> None:
+        if self._hello is not None:
+            self._hello.__exit__(None, None, None)
         shutil.rmtree(self.work, ignore_errors=True)
         for _, url in self._data.values():
             if url:
                 drop_database(url)
+
+
+def combined(parts: list[Measurement]) -> Measurement:
+    """Rounds as one measurement (the median latency: the rounds' mean)."""
+    return Measurement(
+        requests=sum(p.requests for p in parts),
+        seconds=sum(p.seconds for p in parts),
+        cpu_seconds=sum(p.cpu_seconds for p in parts),
+        median_ms=sum(p.median_ms for p in parts) / len(parts),
+        socket_errors=sum(p.socket_errors for p in parts),
+    )
 
 
 def check_answer(server: Server) -> None:
@@ -175,12 +210,13 @@ def run_cached(bench: Bench, selected: set[str]) -> None:
     """``health``, ``warm`` and ``revalidate``: one server, cache on."""
     with bench.server(cache=True) as server:
         if "health" in selected:
-            measured = bench.measure(server, "/health")
-            bench.rows["health"] = Row("/health", measured, "hello", 0.8)
+            measured, base = bench.paired(server, "/health")
+            bench.rows["health"] = Row("/health", measured, "hello", 0.8, base=base)
         check_answer(server)
         if "warm" in selected:
-            measured = bench.measure(server, OLD)
-            bench.rows["warm"] = Row("/checkVersion, cache warm", measured, "hello", 1.2)
+            measured, base = bench.paired(server, OLD)
+            label = "/checkVersion, cache warm"
+            bench.rows["warm"] = Row(label, measured, "hello", 1.2, base=base)
         if "revalidate" in selected:
             run_revalidate(bench, server)
 
@@ -199,15 +235,15 @@ def run_revalidate(bench: Bench, server: Server) -> None:
             f"{again.status}, not 304"
         )
         return
-    row.measurement = bench.measure(server, OLD, headers=[f"If-None-Match: {etag}"])
+    row.measurement, row.base = bench.paired(server, OLD, headers=[f"If-None-Match: {etag}"])
 
 
 def run_off(bench: Bench) -> None:
     with bench.server(cache=False) as server:
         check_answer(server)
-        measured = bench.measure(server, OLD)
+        measured, base = bench.paired(server, OLD)
     label = f"/checkVersion, cache off, {bench.args.versions} versions"
-    bench.rows["off"] = Row(label, measured, "hello", 0.5)
+    bench.rows["off"] = Row(label, measured, "hello", 0.5, base=base)
 
 
 def see_devices(server: Server) -> None:
@@ -286,9 +322,10 @@ GROWTH_TARGET = 1.3
 def ratios(bench: Bench, row: Row) -> tuple[float, float] | None:
     """(per second, per CPU-second) of ``row`` as ratios to its baseline."""
     base = bench.rows.get(row.baseline)
-    if row.measurement is None or base is None or base.measurement is None:
+    theirs = row.base or (base.measurement if base is not None else None)
+    if row.measurement is None or theirs is None:
         return None
-    mine, theirs = row.measurement, base.measurement
+    mine = row.measurement
     return mine.per_second / theirs.per_second, mine.per_cpu_second / theirs.per_cpu_second
 
 
@@ -400,6 +437,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds of each wrk run")
     parser.add_argument("--warmup", type=int, default=1, help="seconds of wrk before each")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="a scenario against the hello world: alternating rounds sharing --duration",
+    )
     parser.add_argument("--versions", type=int, default=10_000, help="versions of the app")
     parser.add_argument(
         "--growth", type=int, nargs=2, default=[100, 100_000], metavar=("FEW", "MANY")
