@@ -80,16 +80,15 @@ async def authenticate(request: Request, secret: SecretDep, store: StoreDep) -> 
     else an API token (docs/behaviour.md#api-tokens)."""
     header = request.headers.get("authorization")
     try:
-        username = username_from_header(header, secret)
+        caller = Caller(username_from_header(header, secret))
     except TokenError as exc:
         raw = bearer_value(header)
         if not tokens.looks_like_token(raw):
             raise APIError(401, str(exc)) from None
         token = await tokens.authenticate(store=store, raw=raw)
-        request.state.authenticated = True
-        return Caller(token.owner, token)
+        caller = Caller(token.owner, token)
     request.state.authenticated = True
-    return Caller(username)
+    return caller
 
 
 def authenticated(scope: Scope) -> bool:

@@ -7,10 +7,11 @@ import re
 
 from faynosync.catalog.kinds import KindRules
 from faynosync.core import names
-from faynosync.core.ids import ZERO_ID
+from faynosync.core.ids import ZERO_ID, InvalidId, parse_id
 from faynosync.errors import APIError
 from faynosync.store import Store
 from faynosync.store.models import Kind, Meta
+from faynosync.store.rules import LIST_CAP
 
 
 async def name_of(store: Store, kind: Kind, meta_id: str) -> str:
@@ -19,6 +20,22 @@ async def name_of(store: Store, kind: Kind, meta_id: str) -> str:
         return ""
     meta = await store.meta.get(kind, meta_id)
     return meta.name if meta else ""
+
+
+async def owned(
+    store: Store, kind: Kind, owner: str, ids: list[str], *, limit: int = LIST_CAP
+) -> list[Meta]:
+    """The owner's documents of this kind among ``ids``, in one query; entries that are no
+    id are skipped (allowed lists may hold garbage such as "")."""
+    parsed = []
+    for entry in ids:
+        try:
+            parsed.append(parse_id(entry))
+        except InvalidId:
+            continue
+    if not parsed:
+        return []
+    return await store.meta.list(kind, owner, ids=parsed, limit=limit)
 
 
 def id_or_zero(meta: Meta | None) -> str:

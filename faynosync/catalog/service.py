@@ -11,6 +11,7 @@ import logging
 from faynosync.access.principal import Principal
 from faynosync.catalog import platform_updaters
 from faynosync.catalog.kinds import KindRules
+from faynosync.catalog.references import owned
 from faynosync.core import gotime
 from faynosync.core.ids import InvalidId, new_id, parse_id
 from faynosync.core.names import matches
@@ -175,12 +176,4 @@ async def visible(*, store: Store, viewer: Principal, rules: KindRules) -> list[
     allowed = viewer.allowed(rules.resource)
     if allowed is None:
         return await store.meta.list(rules.kind, viewer.owner)
-    ids = []
-    for entry in allowed:
-        try:
-            ids.append(parse_id(entry))
-        except InvalidId:
-            continue  # lists may hold garbage such as ""
-    if not ids:
-        return []
-    return await store.meta.list(rules.kind, viewer.owner, ids=ids)
+    return await owned(store, rules.kind, viewer.owner, allowed)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from faynosync.access.principal import Principal
+from faynosync.catalog.references import owned
 from faynosync.core.gojson import GoStruct
 from faynosync.errors import APIError
 from faynosync.store import Store
@@ -136,12 +137,9 @@ async def _visible_apps(store: Store, viewer: Principal) -> set[str] | None:
     (a team user sees its admin's whole telemetry, as the original)."""
     if viewer.token is None:
         return None
-    names = set()
-    for app_id in viewer.token.allowed_apps:
-        app = await store.meta.get(Kind.APP, app_id)
-        if app is not None and app.owner == viewer.owner:
-            names.add(app.name)
-    return names
+    allowed = viewer.token.allowed_apps
+    apps = await owned(store, Kind.APP, viewer.owner, allowed, limit=max(1, len(allowed)))
+    return {app.name for app in apps}
 
 
 async def report(

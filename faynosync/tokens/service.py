@@ -13,6 +13,7 @@ import secrets
 from datetime import UTC, datetime, timedelta, timezone
 
 from faynosync.access.principal import Principal
+from faynosync.catalog.references import owned
 from faynosync.core import gotime
 from faynosync.core.ids import InvalidId, new_id, parse_id
 from faynosync.errors import APIError
@@ -120,19 +121,14 @@ def _offset(zone: str) -> timedelta:
 
 
 async def _own_apps(store: Store, owner: str, wanted: list[str]) -> list[str]:
-    """The ids, de-duplicated in order, once each is an app of the admin's."""
-    ids: list[str] = []
-    for text in wanted:
-        try:
-            app_id = parse_id(text)
-        except InvalidId:
-            raise APIError(400, "one or more allowed_apps are invalid") from None
-        if app_id not in ids:
-            ids.append(app_id)
-    for app_id in ids:
-        app = await store.meta.get(Kind.APP, app_id)
-        if app is None or app.owner != owner or not app.name:
-            raise APIError(400, "one or more allowed_apps are invalid")
+    """The ids, de-duplicated in order, once each is an app of the admin's (one query)."""
+    try:
+        ids = list(dict.fromkeys(parse_id(text) for text in wanted))
+    except InvalidId:
+        raise APIError(400, "one or more allowed_apps are invalid") from None
+    apps = await owned(store, Kind.APP, owner, ids, limit=len(ids))
+    if len(apps) != len(ids) or not all(app.name for app in apps):
+        raise APIError(400, "one or more allowed_apps are invalid")
     return ids
 
 

@@ -86,14 +86,16 @@ def kind_fields(meta: Meta) -> Document:
         fields["description"] = meta.description
     if meta.private:
         fields["private"] = True
-    # v2.1's flags after private, each only when true.
-    for name in APP_FLAGS:
-        if getattr(meta, name):
-            fields[name] = True
     return fields
 
 
 APP_FLAGS = ("tuf", "reports", "cdn_edge")
+"""FaynoSync v2.1's app flags, stored after ``private``."""
+
+
+def flag_fields(meta: Meta, *, false_too: bool = False) -> Document:
+    """An app's v2.1 flags: those that are true (as v2.1 creates an app), or all of them."""
+    return {n: getattr(meta, n) for n in APP_FLAGS if false_too or getattr(meta, n)}
 
 
 ARTIFACT_FIELDS = ("link", "platform", "arch", "package", "signature")

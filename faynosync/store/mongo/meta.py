@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Mapping
 from pymongo.asynchronous.collection import AsyncCollection
 
 from faynosync.store.models import NAME_FIELDS, Kind, Meta
-from faynosync.store.mongo.codec import APP_FLAGS, EXISTS, kind_fields, meta_from, oid
+from faynosync.store.mongo.codec import EXISTS, flag_fields, kind_fields, meta_from, oid
 from faynosync.store.mongo.connection import Document, read_all
 from faynosync.store.mongo.errors import translated
 from faynosync.store.rules import LIST_CAP
@@ -22,6 +22,7 @@ class MongoMeta:
     async def insert(self, meta: Meta) -> None:
         doc: Document = {"_id": oid(meta.id), NAME_FIELDS[meta.kind]: meta.name}
         doc.update(kind_fields(meta))
+        doc.update(flag_fields(meta))
         doc.update({"updated_at": meta.updated_at, "owner": meta.owner})
         await self._c.insert_one(doc)
 
@@ -65,10 +66,8 @@ class MongoMeta:
     @translated
     async def update(self, meta: Meta, *, flags: bool = False) -> None:
         changes: Document = {NAME_FIELDS[meta.kind]: meta.name, **kind_fields(meta)}
-        for name in APP_FLAGS:
-            changes.pop(name, None)
-            if flags:  # written true or false; otherwise left as they are
-                changes[name] = getattr(meta, name)
+        if flags:  # written true or false; otherwise left as they are
+            changes.update(flag_fields(meta, false_too=True))
         changes["updated_at"] = meta.updated_at
         await self._c.update_one({"_id": oid(meta.id)}, {"$set": changes})
 
