@@ -14,13 +14,11 @@ from tests.support.api import (
     admin_headers,
     assert_error,
     bearer,
-    create,
-    create_app,
     login,
     running,
 )
 from tests.support.checks import check, link, publish
-from tests.support.factories import add_team_user
+from tests.support.factories import add_team_user, catalog
 from tests.support.storage import stored_objects
 
 LEVELS = ["1.4.6", "2.1"]
@@ -36,13 +34,7 @@ async def leveled(client_factory, level) -> AsyncIterator[tuple[httpx.AsyncClien
     """A server at ``level`` with testapp's catalog (private app)."""
     async with client_factory(FAYNOSYNC_API_LEVEL=level) as client:
         headers = await admin_headers(client)
-        await create_app(client, headers, "testapp", private="true")
-        for kind, name in (
-            ("channel", "nightly"),
-            ("platform", "universalPlatform"),
-            ("arch", "universalArch"),
-        ):
-            await create(client, headers, kind, name)
+        await catalog(client, headers)
         yield client, headers
 
 
@@ -196,24 +188,16 @@ async def test_edit_keys_are_the_admins_at_2_1(settings_factory, level):
     user, v2.1 after its admin."""
     async with running(settings_factory(FAYNOSYNC_API_LEVEL=level)) as (app, client):
         headers = await admin_headers(client)
-        app_id = await create_app(client, headers, "testapp", private="true")
-        ids = {
-            kind: await create(client, headers, kind, name)
-            for kind, name in (
-                ("channel", "nightly"),
-                ("platform", "universalPlatform"),
-                ("arch", "universalArch"),
-            )
-        }
+        ids = await catalog(client, headers)
         version_id = await publish(client, headers, "0.0.2", ("app.dmg", b"d"))
         await add_team_user(
             app,
             "editor",
             "pw",
-            apps=AppPermissions(edit=True, allowed=[app_id]),
-            channels=ResourcePermissions(allowed=[ids["channel"]]),
-            platforms=ResourcePermissions(allowed=[ids["platform"]]),
-            archs=ResourcePermissions(allowed=[ids["arch"]]),
+            apps=AppPermissions(edit=True, allowed=[ids.app]),
+            channels=ResourcePermissions(allowed=[ids.channel]),
+            platforms=ResourcePermissions(allowed=[ids.platform]),
+            archs=ResourcePermissions(allowed=[ids.arch]),
         )
         editor = bearer(await login(client, "editor", "pw"))
         data = {
@@ -244,13 +228,7 @@ async def test_private_links_query_escaped_at_2_1(settings_factory, level):
     settings = settings_factory(FAYNOSYNC_API_LEVEL=level)
     async with running(settings) as (app, client):
         headers = await admin_headers(client)
-        await create_app(client, headers, "testapp", private="true")
-        for kind, name in (
-            ("channel", "nightly"),
-            ("platform", "universalPlatform"),
-            ("arch", "universalArch"),
-        ):
-            await create(client, headers, kind, name)
+        await catalog(client, headers)
         files = (("latest.yml", b"version: 1.0.0\n"), ("My App:1.0.exe", b"x"))
         version_id = await publish(client, headers, "1.0.0", *files, updater="electron-builder")
         version = await app.state.store.versions.get(version_id)

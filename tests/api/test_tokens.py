@@ -42,6 +42,24 @@ async def make_token(client, headers, apps, **extra) -> httpx.Response:
     )
 
 
+async def stored_token(
+    app, raw: str, allowed_apps: list[str], *, expires_at: datetime | None = None
+) -> None:
+    """The admin's token ``raw``, written straight into the store (as no route would)."""
+    await store_of(app).api_tokens.insert(
+        ApiToken(
+            id=new_id(),
+            name="seeded",
+            token_hash=hashlib.sha256(raw.encode()).hexdigest(),
+            token_prefix=raw[:12],
+            owner="admin",
+            allowed_apps=allowed_apps,
+            expires_at=expires_at,
+            created_at=datetime(2019, 1, 1, tzinfo=UTC),
+        )
+    )
+
+
 @pytest.fixture
 async def tenant(client):
     """An admin with two apps (testapp, otherapp) and a token for testapp."""
@@ -216,18 +234,7 @@ async def test_unknown_expired_and_malformed_tokens(app, client, tenant):
     response = await client.get("/whoami", headers=bearer("abc"))
     assert_error(response, 401, "malformed token")  # not fns_: the JWT's own message
     raw = "fns_" + "1" * 64
-    await store_of(app).api_tokens.insert(
-        ApiToken(
-            id=new_id(),
-            name="old",
-            token_hash=hashlib.sha256(raw.encode()).hexdigest(),
-            token_prefix=raw[:12],
-            owner="admin",
-            allowed_apps=[ids.app],
-            expires_at=datetime(2020, 1, 1, tzinfo=UTC),
-            created_at=datetime(2019, 1, 1, tzinfo=UTC),
-        )
-    )
+    await stored_token(app, raw, [ids.app], expires_at=datetime(2020, 1, 1, tzinfo=UTC))
     response = await client.get("/whoami", headers=bearer(raw))
     assert_error(response, 401, "token expired")
 
@@ -306,18 +313,7 @@ async def test_parallel_creates_make_distinct_tokens(client, tenant):
 async def test_a_token_stored_without_apps_uploads_nothing(app, client, tenant):
     """v2.1's guard text for a token document without allowed_apps (never made by the API)."""
     raw = "fns_" + "2" * 64
-    await store_of(app).api_tokens.insert(
-        ApiToken(
-            id=new_id(),
-            name="bare",
-            token_hash=hashlib.sha256(raw.encode()).hexdigest(),
-            token_prefix=raw[:12],
-            owner="admin",
-            allowed_apps=[],
-            expires_at=None,
-            created_at=datetime(2026, 1, 1, tzinfo=UTC),
-        )
-    )
+    await stored_token(app, raw, [])
     response = await upload(client, bearer(raw), target(), ("a.dmg", b"d"))
     assert_error(response, 403, "API token has no allowed applications")
 

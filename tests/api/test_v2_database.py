@@ -13,8 +13,9 @@ from bson import ObjectId
 from pymongo import AsyncMongoClient
 
 from faynosync.core import gojson
-from tests.support.api import admin_headers, bearer, create, create_app, running, upload
+from tests.support.api import admin_headers, bearer, running, upload
 from tests.support.checks import check, publish
+from tests.support.factories import catalog
 
 pytestmark = pytest.mark.mongo
 RAW = "fns_" + "ab" * 32
@@ -33,13 +34,7 @@ async def v2(request, settings_factory, mongodb_url) -> AsyncIterator[Any]:
     db = client_db.get_default_database()
     async with running(settings_factory(FAYNOSYNC_API_LEVEL=request.param)) as (_app, client):
         headers = await admin_headers(client)
-        app_id = await create_app(client, headers, "testapp", private="true")
-        for kind, name in (
-            ("channel", "nightly"),
-            ("platform", "universalPlatform"),
-            ("arch", "universalArch"),
-        ):
-            await create(client, headers, kind, name)
+        app_id = (await catalog(client, headers)).app
         version_id = await publish(client, headers, "1.0.0", ("app.dmg", b"d"))
         await db["apps_meta"].update_one(
             {"_id": ObjectId(app_id)}, {"$set": {"tuf": True, "reports": True, "cdn_edge": True}}
