@@ -11,14 +11,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
+import functools
 import logging
 import secrets
 from collections.abc import AsyncIterator, Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from faynosync.core.repeating import Repeating
 from faynosync.storage import ObjectStorage, delete_quietly
 from faynosync.store import Store, StoreError
 
@@ -70,13 +71,14 @@ async def claimed(store: Store, keys: Iterable[str]) -> AsyncIterator[None]:
         if not held:
             yield
             return
-        renewal = asyncio.create_task(_renew(store, held, holder))
+        renewal = Repeating(
+            functools.partial(_renew, store, held, holder), every=RENEW_EVERY, pause_first=True
+        )
+        renewal.start()
         try:
             yield
         finally:
-            renewal.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewal
+            await renewal.stop()
     finally:
         for key in held:
             try:
@@ -86,14 +88,12 @@ async def claimed(store: Store, keys: Iterable[str]) -> AsyncIterator[None]:
 
 
 async def _renew(store: Store, keys: list[str], holder: str) -> None:
-    while True:
-        await asyncio.sleep(RENEW_EVERY)
-        for key in keys:
-            try:
-                if not await store.claims.renew(key, holder, _until()):
-                    log.warning("the lease on %s lapsed while it was being written", key)
-            except StoreError:
-                log.warning("could not renew the lease on %s", key, exc_info=True)
+    for key in keys:
+        try:
+            if not await store.claims.renew(key, holder, _until()):
+                log.warning("the lease on %s lapsed while it was being written", key)
+        except StoreError:
+            log.warning("could not renew the lease on %s", key, exc_info=True)
 
 
 async def _holders(store: Store, links: list[str]) -> list[tuple[str, str]]:

@@ -39,6 +39,8 @@ from tests.support.services import (
     with_database,
 )
 
+pytest_plugins = ["tests.support.stall"]
+
 # The production cost, read before the tests lower it (tests marked production_bcrypt use it).
 PRODUCTION_BCRYPT_COST = security.BCRYPT_COST
 TEST_BCRYPT_COST = 4

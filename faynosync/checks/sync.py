@@ -9,11 +9,10 @@ Writes that bypass faynosync (FaynoSync beside it) are seen within ``FAYNOSYNC_C
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 
 from faynosync.checks.cache import ResponseCache
+from faynosync.core.repeating import Repeating
 from faynosync.store import Store, StoreError
 
 log = logging.getLogger(__name__)
@@ -27,7 +26,7 @@ class CacheSync:
         self._cache = cache
         self._every = every
         self._seen: int | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._loop = Repeating(self._poll_logged, every=every, pause_first=False)
 
     async def written(self) -> None:
         """A write happened here: tell the other processes (this one's cache is cleared)."""
@@ -48,18 +47,13 @@ class CacheSync:
         self._seen = count
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run())
+        self._loop.start()
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.poll()
-            except StoreError:
-                log.warning("could not read the write counter; retrying", exc_info=True)
-            await asyncio.sleep(self._every)
+    async def _poll_logged(self) -> None:
+        try:
+            await self.poll()
+        except StoreError:
+            log.warning("could not read the write counter; retrying", exc_info=True)
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._loop.stop()

@@ -12,13 +12,12 @@ still count as requests).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
 import logging
 import time
 from datetime import date, datetime, timedelta
 
+from faynosync.core.repeating import Repeating
 from faynosync.store import Store, StoreError
 from faynosync.store.models import DeviceDay, TelemetryBatch
 
@@ -59,11 +58,10 @@ class TelemetryCollector:
         max_versions: int = MAX_VERSIONS,
     ) -> None:
         self._store = store
-        self._interval = interval
         self._max_devices = max_devices
         self._max_versions = max_versions
         self._batch = TelemetryBatch()
-        self._task: asyncio.Task[None] | None = None
+        self._loop = Repeating(self.flush, every=interval, pause_first=True)
         self._purged_for = ""
         # What the store already has of today's devices: a device seen again in the same state
         # costs nothing at the next flush.
@@ -210,19 +208,9 @@ class TelemetryCollector:
         older.today = newer.today or older.today
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run())
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self._interval)
-            try:
-                await self.flush()
-            except Exception:
-                log.exception("telemetry flush failed")
+        self._loop.start()
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        """Stop flushing at the interval (a flush under way ends first), then flush the rest."""
+        await self._loop.stop()
         await self.flush()
