@@ -219,6 +219,26 @@ async def _lowest_step(
     index finds the lowest above the client's version, and that one fits unless it only
     equals a prerelease ``latest`` in its segments.
     """
+    keyed = await store.versions.lowest_step(
+        query,
+        above=significant_key(requested),
+        inclusive=bool(requested.pre),
+        up_to=significant_key(latest),
+    )
+    best: tuple[GoVersion, str] | None = None
+    if keyed.unkeyed:
+        best = await _lowest_unkeyed(store, query, requested, latest)
+    if keyed.version is not None:
+        step = _parse(keyed.version.version, 500)
+        if _fits(requested, step, latest) and (best is None or step.compare(best[0]) < 0):
+            return keyed.version
+    return await store.versions.get(best[1]) if best else None
+
+
+async def _lowest_unkeyed(
+    store: Store, query: VersionFilter, requested: GoVersion, latest: GoVersion
+) -> tuple[GoVersion, str] | None:
+    """The lowest fitting step among those without a step key, read page by page."""
     best: tuple[GoVersion, str] | None = None
     skip = 0
     while True:
@@ -228,19 +248,8 @@ async def _lowest_step(
             if _fits(requested, step, latest) and (best is None or step.compare(best[0]) < 0):
                 best = (step, version_id)
         if len(page) < STEP_PAGE:
-            break
+            return best
         skip += STEP_PAGE
-    keyed = await store.versions.lowest_step(
-        query,
-        above=significant_key(requested),
-        inclusive=bool(requested.pre),
-        up_to=significant_key(latest),
-    )
-    if keyed is not None:
-        step = _parse(keyed.version, 500)
-        if _fits(requested, step, latest) and (best is None or step.compare(best[0]) < 0):
-            return keyed
-    return await store.versions.get(best[1]) if best else None
 
 
 def _fits(requested: GoVersion, step: GoVersion, latest: GoVersion) -> bool:

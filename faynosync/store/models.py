@@ -124,7 +124,7 @@ NAME_FIELDS: dict[Kind, str] = {
 }
 
 
-@dataclass
+@dataclass(frozen=True)
 class Updater:
     """One entry of a platform's ``updaters``; also the shape a request binds to."""
 
@@ -163,7 +163,7 @@ class Artifact:
     ``length``, ``tuf_signed``, ``tuf_task_id``, ``velopack``, ``sparkle``), kept as found."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class ChangelogEntry:
     version: str
     changes: str
@@ -209,6 +209,16 @@ class VersionFilter:
     required_intermediate: bool | None = None
     platform_id: str | None = None
     arch_id: str | None = None
+
+
+@dataclass(frozen=True)
+class StepFound:
+    """What a search for the lowest required intermediate build found through the index: that
+    version, if any, and whether matching versions without a step key exist (they are read and
+    compared one by one)."""
+
+    version: Version | None
+    unkeyed: bool
 
 
 @dataclass

@@ -22,6 +22,7 @@ from faynosync.store.models import (
     Kind,
     Meta,
     Permissions,
+    StepFound,
     TeamUser,
     TelemetryBatch,
     Version,
@@ -220,10 +221,11 @@ class VersionRepository(Protocol):
 
     async def lowest_step(
         self, query: VersionFilter, *, above: str, inclusive: bool, up_to: str
-    ) -> Version | None:
+    ) -> StepFound:
         """The matching version with the lowest ``step_key`` in (``above``, ``up_to``]
-        (``[above, up_to]`` when ``inclusive``), found through an index; the first stored
-        among equal keys."""
+        (``[above, up_to]`` when ``inclusive``), found through an index, the first stored
+        among equal keys; and whether matching versions without a step key exist (for
+        :meth:`unkeyed_steps`)."""
 
     async def with_private_link(self, link: str) -> Version | None:
         """The version holding an artifact with this link."""

@@ -490,11 +490,12 @@ def _edit(version: Version, data: VersionData, artifacts: list[Artifact]) -> lis
 
 
 def _set_changelog(version: Version, name: str, changes: str) -> None:
-    for entry in version.changelog:
-        if entry.version == name:
-            entry.changes, entry.date = changes, _today()
+    entry = ChangelogEntry(version=name, changes=changes, date=_today())
+    for index, kept in enumerate(version.changelog):
+        if kept.version == name:
+            version.changelog[index] = entry
             return
-    version.changelog.append(ChangelogEntry(version=name, changes=changes, date=_today()))
+    version.changelog.append(entry)
 
 
 # --- deletes ----------------------------------------------------------------------------------

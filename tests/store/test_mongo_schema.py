@@ -173,13 +173,14 @@ async def test_steps_of_versions_faynosync_wrote(store, db):
     await db["apps"].insert_one(faynosyncs(app_id, "1.0.5-rc1", required_intermediate=True))
     query = VersionFilter(owner="admin", app_id=str(app_id), required_intermediate=True)
 
-    found = await store.versions.unkeyed_steps(query, skip=0, limit=STEP_PAGE)
-    assert [version for _, version in found] == ["1.0.5-rc1"]
-    assert await db["apps"].count_documents({ORDER_FIELD: {"$exists": False}}) == 0
     lowest = await store.versions.lowest_step(
         query, above=step_key("1.0.10"), inclusive=False, up_to=step_key("1.0.200")
     )
-    assert lowest is not None and lowest.version == "1.0.11"
+    assert lowest.version is not None and lowest.version.version == "1.0.11"
+    assert lowest.unkeyed  # 1.0.5-rc1
+    assert await db["apps"].count_documents({ORDER_FIELD: {"$exists": False}}) == 0
+    found = await store.versions.unkeyed_steps(query, skip=0, limit=STEP_PAGE)
+    assert [version for _, version in found] == ["1.0.5-rc1"]
 
 
 async def test_latest_and_search_order_what_faynosync_wrote(store, db):

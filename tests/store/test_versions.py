@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from faynosync.core.ids import ZERO_ID, new_id
 from faynosync.core.versioning import OrderingError, order_key, step_key
 from faynosync.store import DuplicateKey, StoreError
-from faynosync.store.models import Artifact, ChangelogEntry, Version, VersionFilter
+from faynosync.store.models import Artifact, ChangelogEntry, StepFound, Version, VersionFilter
 
 WHEN = datetime(2024, 8, 3, 11, 46, 42, 361000, tzinfo=UTC)
 APP = new_id()
@@ -51,7 +52,7 @@ async def test_insert_find_save_delete(store):
     assert await store.versions.find(APP, "1.2.3", "other") is None
     first.artifacts.append(Artifact(link="l2", platform=ZERO_ID, arch=ZERO_ID, package=""))
     first.published, first.critical = False, True
-    first.changelog[0].changes = "new"
+    first.changelog[0] = dataclasses.replace(first.changelog[0], changes="new")
     await store.versions.save(first)
     assert await store.versions.get(first.id) == first
     assert await store.versions.with_private_link("l2") == first
@@ -185,7 +186,8 @@ async def test_latest_and_steps(store):
         found = await store.versions.lowest_step(
             intermediates, above=step_key(above), inclusive=inclusive, up_to=step_key(up_to)
         )
-        return found.version if found else None
+        assert found.unkeyed  # "1.2." has no key
+        return found.version.version if found.version else None
 
     # Those without a key in the order they were stored; the others by go-version's order
     # within the range, the first stored among equals ("1.5" before "1.5.0").
@@ -197,6 +199,11 @@ async def test_latest_and_steps(store):
     assert await lowest("1.9.1", "1.10") == "1.10"
     assert await lowest("1.10", "2.0") is None
     assert await lowest("2", "2.0.0.1") == "2.0.0.1"
+    elsewhere = VersionFilter(owner="admin", app_id=new_id(), required_intermediate=True)
+    nothing = await store.versions.lowest_step(
+        elsewhere, above=step_key("0"), inclusive=False, up_to=step_key("9")
+    )
+    assert nothing == StepFound(None, unkeyed=False)
     prerelease = version("1.7.0-beta")
     prerelease.required_intermediate = True
     await store.versions.insert(prerelease)

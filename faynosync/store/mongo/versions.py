@@ -8,7 +8,14 @@ from datetime import datetime
 
 from pymongo.asynchronous.collection import AsyncCollection
 
-from faynosync.store.models import Artifact, ArtifactLink, Kind, Version, VersionFilter
+from faynosync.store.models import (
+    Artifact,
+    ArtifactLink,
+    Kind,
+    StepFound,
+    Version,
+    VersionFilter,
+)
 from faynosync.store.mongo.codec import artifact_document, oid, version_document, version_from
 from faynosync.store.mongo.connection import Document, read_all
 from faynosync.store.mongo.errors import translated
@@ -28,6 +35,10 @@ def _version_match(query: VersionFilter) -> Document:
         element = {field: oid(value) for field, value in conditions.artifact.items()}
         match["artifacts"] = {"$elemMatch": element}
     return match
+
+
+# Unkeyed versions read at a time to give FaynoSync's their step field.
+STEP_PAGE = 50
 
 
 class MongoVersions:
@@ -120,13 +131,15 @@ class MongoVersions:
     @translated
     async def lowest_step(
         self, query: VersionFilter, *, above: str, inclusive: bool, up_to: str
-    ) -> Version | None:
-        # Versions FaynoSync wrote got their step in unkeyed_steps, which update checks call first.
+    ) -> StepFound:
+        # Versions FaynoSync wrote have no step yet: reading the unkeyed ones gives them one
+        # (in pages, as unkeyed_steps does), so that the index finds them below.
+        unkeyed = await self.unkeyed_steps(query, skip=0, limit=STEP_PAGE)
         low = "$gte" if inclusive else "$gt"
         match = {**_version_match(query), STEP_FIELD: {low: above, "$lte": up_to}}
         cursor = self._c.find(match).sort([(STEP_FIELD, 1), ("_id", 1)]).limit(1)
         found = [doc async for doc in cursor]
-        return version_from(found[0]) if found else None
+        return StepFound(version_from(found[0]) if found else None, unkeyed=bool(unkeyed))
 
     @translated
     async def with_private_link(self, link: str) -> Version | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 
@@ -44,11 +45,14 @@ def permissions_json(permissions: Permissions) -> str:
     return json.dumps(permissions.to_document())
 
 
+_KINDS = {kind.value: kind for kind in Kind}
+
+
 def meta_from(row: sqlite3.Row) -> Meta:
-    updaters = json.loads(row["updaters"]) if row["updaters"] is not None else None
+    updaters = row["updaters"]
     return Meta(
         id=row["id"],
-        kind=Kind(row["kind"]),
+        kind=_KINDS[row["kind"]],
         name=row["name"],
         owner=row["owner"],
         updated_at=from_millis(row["updated_at"]),
@@ -58,8 +62,14 @@ def meta_from(row: sqlite3.Row) -> Meta:
         tuf=bool(row["tuf"]),
         reports=bool(row["reports"]),
         cdn_edge=bool(row["cdn_edge"]),
-        updaters=None if updaters is None else [Updater(**u) for u in updaters],
+        updaters=None if updaters is None else list(_updaters(updaters)),
     )
+
+
+@functools.lru_cache(maxsize=256)
+def _updaters(text: str) -> tuple[Updater, ...]:
+    """A platform's updaters column (few distinct values: read once each; Updater is frozen)."""
+    return tuple(Updater(**u) for u in json.loads(text))
 
 
 def updaters_json(meta: Meta) -> str | None:
@@ -68,14 +78,21 @@ def updaters_json(meta: Meta) -> str | None:
     return json.dumps([{"type": u.type, "default": u.default} for u in meta.updaters])
 
 
+_ARTIFACT_COLUMNS = ("link", "platform", "arch", "package", "signature")
+_PREFIXED = {
+    prefix: tuple(prefix + column for column in _ARTIFACT_COLUMNS) for prefix in ("", "a_")
+}
+
+
 def artifact_from(row: sqlite3.Row, prefix: str = "") -> Artifact:
     """An ``artifacts`` row, or its columns named with ``prefix`` in a joined row."""
+    link, platform, arch, package, signature = _PREFIXED[prefix]
     return Artifact(
-        link=row[prefix + "link"],
-        platform=row[prefix + "platform"],
-        arch=row[prefix + "arch"],
-        package=row[prefix + "package"],
-        signature=row[prefix + "signature"],
+        link=row[link],
+        platform=row[platform],
+        arch=row[arch],
+        package=row[package],
+        signature=row[signature],
     )
 
 
@@ -90,10 +107,17 @@ def version_from(row: sqlite3.Row, artifacts: list[Artifact]) -> Version:
         critical=bool(row["critical"]),
         required_intermediate=bool(row["required_intermediate"]),
         artifacts=artifacts,
-        changelog=[ChangelogEntry(**c) for c in json.loads(row["changelog"])],
+        changelog=list(_changelog(row["changelog"])),
         updated_at=from_millis(row["updated_at"]),
         owner=row["owner"],
     )
+
+
+@functools.lru_cache(maxsize=1024)
+def _changelog(text: str) -> tuple[ChangelogEntry, ...]:
+    """A changelog column, read once while it is among the recently read (update checks read
+    the same few versions again and again; ChangelogEntry is frozen)."""
+    return tuple(ChangelogEntry(**c) for c in json.loads(text))
 
 
 def changelog_json(version: Version) -> str:

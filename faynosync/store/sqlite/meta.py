@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 from collections.abc import AsyncIterator, Mapping
@@ -21,6 +22,12 @@ DATABASE_NAME = "faynosync"
 
 def _duplicate_name(meta: Meta) -> DuplicateKey:
     return DuplicateKey(duplicate_name_message(DATABASE_NAME, meta))
+
+
+@functools.lru_cache(maxsize=8)
+def _by_names_sql(count: int) -> str:
+    wanted = " OR ".join("(kind = ? AND name = ? AND owner = ?)" for _ in range(count))
+    return f"SELECT * FROM apps_meta WHERE {wanted}"
 
 
 class SqliteMeta:
@@ -71,12 +78,12 @@ class SqliteMeta:
     async def get_by_names(self, owner: str, names: Mapping[Kind, str]) -> dict[Kind, Meta]:
         if not names:
             return {}
-        wanted = " OR ".join("(kind = ? AND name = ? AND owner = ?)" for _ in names)
         params = [value for kind, name in names.items() for value in (kind.value, name, owner)]
-        rows = await self._db.all(f"SELECT * FROM apps_meta WHERE {wanted}", *params)
+        rows = await self._db.all(_by_names_sql(len(names)), *params)
         found: dict[Kind, Meta] = {}
         for row in rows:
-            found.setdefault(Kind(row["kind"]), meta_from(row))
+            meta = meta_from(row)
+            found.setdefault(meta.kind, meta)
         return found
 
     @translated

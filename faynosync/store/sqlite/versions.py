@@ -13,7 +13,14 @@ from typing import Any
 import aiosqlite
 
 from faynosync.core.gotime import to_millis
-from faynosync.store.models import Artifact, ArtifactLink, Kind, Version, VersionFilter
+from faynosync.store.models import (
+    Artifact,
+    ArtifactLink,
+    Kind,
+    StepFound,
+    Version,
+    VersionFilter,
+)
 from faynosync.store.protocol import StoreError
 from faynosync.store.rules import REFERENCE_FIELDS, version_conditions
 from faynosync.store.sqlite.codec import (
@@ -62,12 +69,41 @@ def _where_text(
 
 
 _ORDER = "sort1 DESC, sort2 DESC, sort3 DESC, sort4 DESC, rowid"
-# One version row joined with its artifacts, in upload order (no artifact: one row of nulls).
+# At most one version row, joined with its artifacts in upload order (no artifact: one row of
+# nulls), and a value computed in the same statement (``x_value``, an uncorrelated subquery
+# run once). No version: no row.
 _WITH_ARTIFACTS = (
     "SELECT v.*, a.link AS a_link, a.platform AS a_platform, a.arch AS a_arch,"
-    " a.package AS a_package, a.signature AS a_signature"
+    " a.package AS a_package, a.signature AS a_signature, ({}) AS x_value"
     " FROM ({}) v LEFT JOIN artifacts a ON a.version_id = v.id ORDER BY a.position"
 )
+
+
+@functools.lru_cache(maxsize=128)
+def _latest_sql(where: str) -> str:
+    """The highest matching version, and the error of a matching version that cannot be
+    ordered (the original's query fails on it, whichever version is highest)."""
+    return _WITH_ARTIFACTS.format(
+        f"SELECT sort_error FROM versions v WHERE {where} AND sort_error IS NOT NULL LIMIT 1",
+        f"SELECT * FROM versions v WHERE {where} ORDER BY {_ORDER} LIMIT 1",
+    )
+
+
+@functools.lru_cache(maxsize=128)
+def _lowest_step_sql(where: str, inclusive: bool) -> str:
+    """The matching version with the lowest step key in the range, and whether a matching
+    version has no step key. A range alone (no OR) lets the index (app_id, step_key) find the
+    first row."""
+    low = ">=" if inclusive else ">"
+    return _WITH_ARTIFACTS.format(
+        _unkeyed_sql(where),
+        f"SELECT * FROM versions v WHERE {where} AND step_key {low} ? AND step_key <= ?"
+        " ORDER BY step_key, rowid LIMIT 1",
+    )
+
+
+def _unkeyed_sql(where: str) -> str:
+    return f"SELECT EXISTS (SELECT 1 FROM versions v WHERE {where} AND step_key IS NULL)"
 
 
 class SqliteVersions:
@@ -89,11 +125,17 @@ class SqliteVersions:
     async def _one(self, sql: str, *params: Any) -> Version | None:
         """The version ``sql`` selects (at most one row of ``versions``) with its artifacts,
         in one query."""
-        rows = await self._db.all(_WITH_ARTIFACTS.format(sql), *params)
+        version, _ = await self._one_with(_WITH_ARTIFACTS.format("NULL", sql), *params)
+        return version
+
+    async def _one_with(self, sql: str, *params: Any) -> tuple[Version | None, Any]:
+        """A :data:`_WITH_ARTIFACTS` statement's version (with its artifacts) and value
+        (None, None when it selected no version)."""
+        rows = await self._db.all(sql, *params)
         if not rows:
-            return None
+            return None, None
         artifacts = [artifact_from(row, prefix="a_") for row in rows if row["a_link"] is not None]
-        return version_from(rows[0], artifacts)
+        return version_from(rows[0], artifacts), rows[0]["x_value"]
 
     @staticmethod
     async def _add_artifacts(
@@ -232,10 +274,10 @@ class SqliteVersions:
     @translated
     async def latest(self, query: VersionFilter) -> Version | None:
         where, params = _version_where(query)
-        await self._orderable(where, params)
-        return await self._one(
-            f"SELECT * FROM versions v WHERE {where} ORDER BY {_ORDER} LIMIT 1", *params
-        )
+        version, failed = await self._one_with(_latest_sql(where), *params, *params)
+        if failed is not None:
+            raise StoreError(failed)
+        return version
 
     @translated
     async def unkeyed_steps(
@@ -254,17 +296,15 @@ class SqliteVersions:
     @translated
     async def lowest_step(
         self, query: VersionFilter, *, above: str, inclusive: bool, up_to: str
-    ) -> Version | None:
+    ) -> StepFound:
         where, params = _version_where(query)
-        low = ">=" if inclusive else ">"
-        # A range alone (no OR) lets the index (app_id, step_key) find the first row.
-        return await self._one(
-            f"SELECT * FROM versions v WHERE {where} AND step_key {low} ? AND step_key <= ?"
-            " ORDER BY step_key, rowid LIMIT 1",
-            *params,
-            above,
-            up_to,
+        version, unkeyed = await self._one_with(
+            _lowest_step_sql(where, inclusive), *params, *params, above, up_to
         )
+        if version is None:
+            row = await self._db.one(_unkeyed_sql(where), *params)
+            unkeyed = row[0] if row else 0
+        return StepFound(version, unkeyed=bool(unkeyed))
 
     @translated
     async def with_private_link(self, link: str) -> Version | None:
