@@ -219,6 +219,12 @@ async def _lowest_step(
     index finds the lowest above the client's version, and that one fits unless it only
     equals a prerelease ``latest`` in its segments.
     """
+    if requested.compare(latest) >= 0:
+        # No step lies above the client's version and up to the latest (an up-to-date client,
+        # the most common check): only the unkeyed versions are read, for the 500 the
+        # original's loop gives on one it cannot parse.
+        await _lowest_unkeyed(store, query, requested, latest)
+        return None
     keyed = await store.versions.lowest_step(
         query,
         above=significant_key(requested),

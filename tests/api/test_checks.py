@@ -174,6 +174,9 @@ async def test_an_unparseable_intermediate_is_a_500_with_a_body(client, tenant):
     await publish(client, tenant, "0.0.1.5.", ("app.zip", b"z"), intermediate=True)
     response = await check(client, "0.0.1")
     assert_error(response, 500, "Malformed version: 0.0.1.5.")
+    # An up-to-date client too (and a newer one): the original reads every intermediate.
+    for version in ("0.0.2.137", "0.0.3"):
+        assert_error(await check(client, version), 500, "Malformed version: 0.0.1.5.")
 
 
 async def test_tenants_are_separate(client, tenant):
