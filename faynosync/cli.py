@@ -1,5 +1,7 @@
 """Command line: ``faynosync serve [--host H] [--port P] [--workers N]``, ``faynosync
-migrate`` and ``faynosync fsck [--delete-orphans] [--json] [--grace SECONDS]``."""
+migrate`` and ``faynosync fsck [--delete-orphans] [--json] [--grace SECONDS]``; the client's
+commands (``login``, ``upload``, ``publish``, ``apps``, ``versions``, ``check``) come from
+``faynosync.client``."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import logging
 import os
 import sys
 
+from faynosync.client import commands as client
 from faynosync.config import Settings
 from faynosync.fsck.check import Report, check
 from faynosync.fsck.report import as_json, line, summary
@@ -19,12 +22,25 @@ from faynosync.storage.staging import staging_dir
 from faynosync.store import StoreError, open_store
 
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+DESCRIPTION = "faynosync: the update server, and a client for it (or for FaynoSync)."
+EXAMPLES = f"""\
+server commands (settings from the environment and ./.env):
+  faynosync serve --port 9000
+  faynosync migrate
+  faynosync fsck --json
+
+{client.EXAMPLES}"""
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="faynosync", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="faynosync",
+        description=DESCRIPTION,
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--log-level", choices=LOG_LEVELS, help="default: FAYNOSYNC_LOG_LEVEL")
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve = commands.add_parser("serve", help="run the HTTP server")
     serve.add_argument("--host", default="0.0.0.0", help="address to listen on (all interfaces)")
     serve.add_argument("--port", type=int, help="port to listen on (default: PORT, else 9000)")
@@ -57,6 +73,7 @@ def _parser() -> argparse.ArgumentParser:
         help="younger objects may be uploads in flight: reported, never removed "
         "(default: FAYNOSYNC_ORPHAN_GRACE, else 3600)",
     )
+    client.register(commands)
     return parser
 
 
@@ -102,6 +119,9 @@ def _run_fsck(settings: Settings, args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
+    if hasattr(args, "client"):
+        # The client reads no server settings: a .env of the working directory is not its own.
+        sys.exit(client.run(args))
     settings = Settings()
     level = args.log_level or settings.FAYNOSYNC_LOG_LEVEL.lower()
     if level not in LOG_LEVELS:

@@ -37,6 +37,8 @@ LOWER_LAYERS = [
 ]
 # The composition and the HTTP plumbing around the routers.
 TOP = {"app", "cli", "__main__"}
+# The command-line client: a top layer of its own that talks to servers over HTTP only.
+CLIENT = {"client"}
 HTTP = {"http", "deps"}
 WEB_FRAMEWORKS = ("fastapi", "starlette", "uvicorn", "python_multipart", "h11", "httptools")
 
@@ -103,7 +105,7 @@ def _speaks_http(module: str) -> bool:
 
 
 def _layer(part: str) -> int:
-    if part in TOP:
+    if part in TOP | CLIENT:
         return 0
     if part in HTTP:
         return 1
@@ -133,6 +135,27 @@ def test_imports_go_down_the_layers():
         and _part(source) != _part(target)
         and _part(source) != ""
         and layer(target) < layer(source)
+    ]
+    assert wrong == []
+
+
+def test_the_client_imports_nothing_of_the_server():
+    """It works against any server of the API, so it knows the server only by HTTP."""
+    wrong = [
+        f"{source} -> {target}"
+        for source, target in _edges()
+        if _part(source) in CLIENT
+        and target.startswith("faynosync")
+        and _part(target) not in CLIENT
+    ]
+    assert wrong == []
+
+
+def test_only_the_command_line_imports_the_client():
+    wrong = [
+        f"{source} -> {target}"
+        for source, target in _edges()
+        if _part(target) in CLIENT and _part(source) not in CLIENT | {"cli"}
     ]
     assert wrong == []
 
