@@ -35,15 +35,18 @@ def server_env(data_dir: Path, **settings: str) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def serving(data_dir: Path, *args: str, **settings: str) -> Iterator[Served]:
-    """``faynosync serve [args]`` on a free port with these settings; stopped (SIGTERM) on exit.
+def serving(
+    data_dir: Path, *args: str, port: int | None = None, **settings: str
+) -> Iterator[Served]:
+    """``faynosync serve [args]`` on ``port`` (else a free one) with these settings; stopped
+    (SIGTERM) on exit.
 
     Its output goes to a file (a pipe nobody reads would stop a talkative server).
     """
-    port = free_port()
+    port = port or free_port()
     env = server_env(data_dir, PORT=str(port), **settings)
     log = data_dir.parent / f"server-{port}.log"
-    with log.open("wb") as out:
+    with log.open("ab") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "faynosync", "serve", "--host", "127.0.0.1", *args],
             cwd=data_dir.parent,
