@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -52,7 +53,7 @@ class Admin:
     def get(self, path: str, **params: str) -> httpx.Response:
         return httpx.get(f"{self.url}{path}", params=params, headers=self.headers)
 
-    def versions(self, app: str = "demo") -> list[dict[str, object]]:
+    def versions(self, app: str = "demo") -> list[dict[str, Any]]:
         items = self.get("/search", app_name=app, limit="100").json()["items"]
         return list(items or [])
 

@@ -35,15 +35,13 @@ def server_env(data_dir: Path, **settings: str) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def serving(
-    data_dir: Path, *args: str, port: int | None = None, **settings: str
-) -> Iterator[Served]:
-    """``faynosync serve [args]`` on ``port`` (else a free one) with these settings; stopped
-    (SIGTERM) on exit.
+def serving(data_dir: Path, *args: str, **settings: str) -> Iterator[Served]:
+    """``faynosync serve [args]`` on a free port (or the one ``PORT`` names, to start a server
+    again where it was) with these settings; stopped (SIGTERM) on exit.
 
     Its output goes to a file (a pipe nobody reads would stop a talkative server).
     """
-    port = port or free_port()
+    port = int(settings.pop("PORT", "0")) or free_port()
     env = server_env(data_dir, PORT=str(port), **settings)
     log = data_dir.parent / f"server-{port}.log"
     with log.open("ab") as out:
