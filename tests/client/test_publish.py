@@ -1,0 +1,158 @@
+"""``faynosync publish DIR``: each tool's output folder recognised and uploaded as one version
+with its updater (on a server at API level 2.1, where a platform may offer Velopack), and what
+an incomplete folder lacks."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.client import builds
+from tests.client.conftest import FAST, server_settings, set_up
+from tests.support.server import serving
+
+WHERE = ("--channel", "stable", "--platform", "windows", "--arch", "amd64")
+UPDATERS = ["manual", "electron-builder", "squirrel_windows", "tauri", "velopack"]
+
+
+@pytest.fixture
+def level_2_1(tmp_path, mongodb_url, monkeypatch):
+    with serving(tmp_path / "data", **server_settings(mongodb_url, FAYNOSYNC_API_LEVEL="2.1")) as s:
+        admin = set_up(s)
+        updaters = [{"type": t, "default": t == "manual"} for t in UPDATERS]
+        body = {"platform": "windows10", "updaters": updaters}
+        assert httpx.post(f"{s.url}/platform/create", json=body, headers=admin.headers).is_success
+        monkeypatch.setenv("FAYNOSYNC_URL", admin.url)
+        monkeypatch.setenv("FAYNOSYNC_TOKEN", admin.token)
+        yield admin
+
+
+CASES: dict[str, tuple[Callable[[Path], Path], str, list[str]]] = {
+    "electron-builder": (builds.electron_builder_windows, "1.2.3", [".yml", ".exe", ".blockmap"]),
+    "squirrel_windows": (builds.squirrel_windows, "1.2.4", ["", ".nupkg", ".exe", ".msi"]),
+    "tauri": (builds.tauri_windows, "2.0.0", [".msi", ".exe"]),
+    "velopack": (builds.velopack_windows, "3.0.0", [".json", ".nupkg", ".exe", ".zip"]),
+}
+
+
+@pytest.mark.parametrize("updater", list(CASES))
+def test_a_build_folder_becomes_one_version(level_2_1, cli, tmp_path, updater):
+    build, version, packages = CASES[updater]
+    folder = build(tmp_path / "dist")
+    where = ("--channel", "stable", "--platform", "windows10", "--arch", "amd64")
+    result = cli("publish", str(folder), "--app", "demo", *where, "--publish", *FAST)
+    assert result.code == 0, result.err
+    assert f"version {version}" in result.out.splitlines()[0]
+    [item] = level_2_1.versions()
+    assert (item["Version"], item["Published"]) == (version, True)
+    assert [a["package"] for a in item["Artifacts"]] == packages
+    if updater in ("electron-builder", "squirrel_windows"):  # keys keep the file names
+        assert all(f"{updater}/demo-admin/{version}/" in a["link"] for a in item["Artifacts"])
+    again = cli("publish", str(folder), "--app", "demo", *where, *FAST)
+    assert again.code == 0, again.err
+    assert "already there: demo" in again.out
+    assert len(level_2_1.versions()) == 1
+    check = cli("check", "demo", "0.1", *where, "--updater", updater, "--json")
+    assert check.code == 0, check.err
+    answer = json.loads(check.out)
+    if updater == "electron-builder":
+        assert answer["status"] == 302
+        assert answer["location"].endswith("/latest.yml")
+    if updater == "tauri":
+        assert answer["version"] == "2.0.0"
+        assert answer["signature"].startswith("dW50cnVzdGVkIGNvbW1lbnQ6")
+
+
+def test_velopack_needs_a_platform_that_offers_it(level_2_1, cli, tmp_path):
+    folder = builds.velopack_windows(tmp_path / "dist")
+    result = cli("publish", str(folder), "--app", "demo", *WHERE, *FAST)
+    assert result.code == 1
+    assert result.err == (
+        "faynosync: Velopack output, but the server's platform 'windows' does not offer the "
+        "velopack updater (it offers: manual)\n"
+    )
+    result = cli("publish", str(folder), "--app", "demo", "--platform", "linux", *FAST)
+    assert result.err == "faynosync: Velopack output, but the server has no platform 'linux'\n"
+    assert level_2_1.versions() == []
+
+
+def test_what_each_folder_holds_a_dry_run(cli, tmp_path):
+    """What is uploaded, and what is left out and why; no server needed."""
+    mac = builds.electron_builder_mac(tmp_path / "mac")
+    result = cli("publish", str(mac), "--app", "demo", "--dry-run")
+    assert result.code == 0, result.err
+    assert result.out == (
+        f"{mac}: electron-builder output, version 1.2.3\n"
+        "  latest-mac.yml\n"
+        "  Demo-1.2.3-arm64-mac.zip\n"
+        "  Demo-1.2.3-arm64.dmg\n"
+        "  Demo-1.2.3-arm64-mac.zip.blockmap\n"
+        "  note: left out Demo-1.2.3-arm64.dmg.blockmap: one .blockmap per platform and arch, "
+        "Demo-1.2.3-arm64-mac.zip.blockmap kept\n"
+    )
+    squirrel = builds.squirrel_windows(tmp_path / "squirrel")
+    result = cli("publish", str(squirrel), "--app", "demo", "--dry-run")
+    assert result.out.splitlines() == [
+        f"{squirrel}: Squirrel.Windows output, version 1.2.4",
+        "  RELEASES",
+        "  Demo-1.2.4-full.nupkg",
+        "  Setup.exe",
+        "  Setup.msi",
+        "  note: left out Demo-1.2.4-delta.nupkg: delta packages are optional",
+    ]
+    tauri = builds.tauri_windows(tmp_path / "tauri")
+    result = cli("publish", str(tauri), "--app", "demo", "--dry-run")
+    assert result.out.splitlines() == [
+        f"{tauri}: Tauri output, version 2.0.0",
+        "  msi/Demo_2.0.0_x64_en-US.msi (signed)",
+        "  nsis/Demo_2.0.0_x64-setup.exe (signed)",
+    ]
+    velopack = builds.velopack_windows(tmp_path / "velopack")
+    result = cli("publish", str(velopack), "--app", "demo", "--dry-run")
+    assert result.out.splitlines() == [
+        f"{velopack}: Velopack output, version 3.0.0",
+        "  releases.win.json",
+        "  Demo-3.0.0-full.nupkg",
+        "  Demo-win-Setup.exe",
+        "  Demo-win-Portable.zip",
+        "  note: left out Demo-3.0.0-delta.nupkg: delta packages are optional",
+    ]
+
+
+def test_an_incomplete_folder_says_what_is_missing(cli, tmp_path):
+    folder = builds.electron_builder_windows(tmp_path / "eb")
+    (folder / "Demo-Setup-1.2.3.exe").unlink()
+    result = cli("publish", str(folder), "--app", "demo", "--dry-run")
+    assert result.code == 1
+    assert result.err == (
+        f"faynosync: {folder}: electron-builder output is incomplete:\n"
+        "  missing: Demo-Setup-1.2.3.exe (named by latest.yml)\n"
+    )
+    folder = builds.squirrel_windows(tmp_path / "sq")
+    (folder / "Demo-1.2.4-full.nupkg").unlink()
+    result = cli("publish", str(folder), "--app", "demo")
+    assert result.code == 1
+    assert "missing: Demo-1.2.4-full.nupkg (named by RELEASES)" in result.err
+    folder = builds.tauri_windows(tmp_path / "tauri")
+    (folder / "msi" / "Demo_2.0.0_x64_en-US.msi").unlink()
+    result = cli("publish", str(folder), "--app", "demo", "--version", "2.0.1")
+    assert "missing: msi/Demo_2.0.0_x64_en-US.msi (signed by Demo_2.0.0_x64_en-US.msi.sig)" in (
+        result.err
+    )
+    assert "--version 2.0.1, but the build says 2.0.0" in result.err
+    folder = builds.velopack_windows(tmp_path / "vpk")
+    (folder / "releases.win.json").write_text("{}")
+    result = cli("publish", str(folder), "--app", "demo")
+    assert "releases.win.json is not a Velopack feed (no Assets list)" in result.err
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("x")
+    result = cli("publish", str(empty), "--app", "demo")
+    assert result.code == 1
+    assert result.err.startswith(f"faynosync: {empty}: nothing to publish: expected ")
+    result = cli("publish", str(empty / "notes.txt"), "--app", "demo")
+    assert result.err == f"faynosync: {empty / 'notes.txt'}: not a directory\n"
