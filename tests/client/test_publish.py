@@ -62,6 +62,13 @@ def test_a_build_folder_becomes_one_version(level_2_1, cli, tmp_path, updater):
     if updater == "electron-builder":
         assert answer["status"] == 302
         assert answer["location"].endswith("/latest.yml")
+        shown = cli("check", "demo", "0.1", *where, "--updater", updater).out
+        assert shown == f"redirect (302) to {answer['location']}\n"
+        latest = cli("check", "demo", version, *where, "--updater", updater)
+        assert latest.out == "no update (204, no body)\n"
+        assert cli("check", "demo", version, *where, "--updater", updater, "--json").out == (
+            '{"status": 204}\n'
+        )
     if updater == "tauri":
         assert answer["version"] == "2.0.0"
         assert answer["signature"].startswith("dW50cnVzdGVkIGNvbW1lbnQ6")

@@ -1,0 +1,127 @@
+"""Bad input and bad servers: a clear message and a non-zero exit, never a traceback; retries
+that end."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from tests.client.conftest import FAST, write
+from tests.support.services import free_port
+
+TARGET = ("--app", "demo", "--channel", "stable", "--platform", "darwin", "--arch", "arm64")
+
+
+@contextlib.contextmanager
+def answering(status: int, body: bytes, content_type: str = "text/html") -> Iterator[str]:
+    """A web server at the edge that answers every request the same way (a broken proxy)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = _answer
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def nowhere(monkeypatch) -> None:
+    monkeypatch.setenv("FAYNOSYNC_URL", f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setenv("FAYNOSYNC_TOKEN", "t")
+
+
+def test_bad_files_and_options(cli, tmp_path, nowhere):
+    dmg = write(tmp_path / "a.dmg", 10)
+    cases = {
+        ("upload", str(tmp_path / "none.dmg"), *TARGET, "--version", "1"): (
+            1, f"faynosync: {tmp_path / 'none.dmg'}: no such file\n"
+        ),
+        ("upload", str(tmp_path), *TARGET, "--version", "1"): (
+            1,
+            f"faynosync: {tmp_path} is a directory (to publish a build folder: faynosync "
+            "publish)\n",
+        ),
+        ("upload", str(dmg), str(write(tmp_path / "b.dmg", 5)), *TARGET, "--version", "1"): (
+            1,
+            "faynosync: a.dmg and b.dmg share the extension '.dmg': a version holds one file "
+            "per extension for a platform and arch\n",
+        ),
+        ("upload", str(dmg), *TARGET, "--version", "1", "--changelog", "@/no/notes.md"): (
+            1, "faynosync: --changelog @/no/notes.md: No such file or directory\n"
+        ),
+        ("upload", str(dmg), *TARGET, "--version", ""): (1, "faynosync: give --version\n"),
+    }  # fmt: skip
+    for args, (code, err) in cases.items():
+        result = cli(*args)
+        assert (result.code, result.err) == (code, err), args
+    for bad in ("101", "-1", "50.5", "half"):
+        result = cli("upload", str(dmg), *TARGET, "--version", "1", f"--rollout={bad}")
+        assert result.code == 2
+        assert result.err.endswith(
+            f"argument --rollout: must be a whole percent from 0 to 100, not {bad!r}\n"
+        )
+    for option in ("--retries=-1", "--retry-delay=soon"):
+        result = cli("upload", str(dmg), *TARGET, "--version", "1", option)
+        assert result.code == 2
+        assert "Traceback" not in result.err
+
+
+def test_a_server_that_never_answers_well(cli, tmp_path, monkeypatch):
+    dmg = write(tmp_path / "a.dmg", 5000)
+    upload = ("upload", str(dmg), *TARGET, "--version", "1", "--retries", "2", *FAST)
+    with answering(502, b"<html>Bad Gateway</html>") as url:
+        monkeypatch.setenv("FAYNOSYNC_URL", url)
+        monkeypatch.setenv("FAYNOSYNC_TOKEN", "t")
+        result = cli(*upload)
+        assert result.code == 1
+        assert result.err.count("trying again in") == 2
+        assert result.err.splitlines()[-1] == (
+            "faynosync: gave up after 3 attempts: the server answered 502: <html>Bad Gateway</html>"
+        )
+        assert cli("apps").err == "faynosync: the server answered 502: <html>Bad Gateway</html>\n"
+    with answering(200, b"hello") as url:
+        monkeypatch.setenv("FAYNOSYNC_URL", url)
+        assert cli("apps").err == "faynosync: the server answered 200: not JSON: hello\n"
+        result = cli(*upload)
+        assert (result.code, result.err.splitlines()[-1]) == (
+            1, "faynosync: the server answered 200: not JSON: hello"
+        )  # fmt: skip
+    monkeypatch.setenv("FAYNOSYNC_URL", f"http://127.0.0.1:{free_port()}")
+    result = cli(*upload)
+    assert result.code == 1
+    assert result.err.splitlines()[-1].startswith(
+        "faynosync: gave up after 3 attempts: http://127.0.0.1:"
+    )
+    assert "did not answer: ConnectError" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_rollouts_on_a_server_that_keeps_none(sqlite_admin, cli, tmp_path):
+    dmg = write(tmp_path / "a.dmg", 100)
+    result = cli("upload", str(dmg), *TARGET, "--version", "1", "--rollout", "50", *FAST)
+    assert result.code == 1
+    assert result.out == "uploaded 1 file(s) to demo 1 (stable/darwin/arm64)\n"
+    assert "the server ignored --rollout 50" in result.err
+    result = cli("upload", str(dmg), *TARGET, "--version", "2", "--rollout", "50", *FAST)
+    assert result.code == 1
+    assert result.err.startswith("faynosync: --rollout 50: this server keeps no staged rollouts")
+    assert [v["Version"] for v in sqlite_admin.versions()] == ["1"]
