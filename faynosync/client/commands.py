@@ -206,4 +206,6 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("faynosync: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # an answer of a shape no server of the API gives
+        print(f"faynosync: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
     return 1

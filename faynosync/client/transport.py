@@ -54,15 +54,18 @@ def error_text(response: httpx.Response) -> str:
     return text if len(text) <= 200 else text[:200] + "..."
 
 
-def decoded(response: httpx.Response) -> Any:
-    """The JSON of a successful answer; a ``ServerError`` for an error or a body that is not
-    JSON (a proxy's page, say)."""
+def decoded(response: httpx.Response) -> dict[str, Any]:
+    """The JSON object of a successful answer; a ``ServerError`` for an error or a body that is
+    not a JSON object (a proxy's page, say)."""
     if response.status_code >= 400:
         raise ServerError(response.status_code, error_text(response))
     try:
-        return json.loads(response.content)
+        body = json.loads(response.content)
     except ValueError:
         raise ServerError(response.status_code, f"not JSON: {error_text(response)}") from None
+    if not isinstance(body, dict):
+        raise ServerError(response.status_code, f"not a JSON object: {error_text(response)}")
+    return body
 
 
 class Connection:

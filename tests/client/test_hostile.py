@@ -105,6 +105,15 @@ def test_a_server_that_never_answers_well(cli, tmp_path, monkeypatch):
         assert (result.code, result.err.splitlines()[-1]) == (
             1, "faynosync: the server answered 200: not JSON: hello"
         )  # fmt: skip
+    with answering(200, b"[]", "application/json") as url:
+        monkeypatch.setenv("FAYNOSYNC_URL", url)
+        assert cli("apps").err == "faynosync: the server answered 200: not a JSON object: []\n"
+    with answering(200, b'{"apps": 5}', "application/json") as url:
+        monkeypatch.setenv("FAYNOSYNC_URL", url)
+        result = cli("apps")
+        assert (result.code, result.err) == (
+            1, "faynosync: unexpected TypeError: 'int' object is not iterable\n"
+        )  # fmt: skip
     monkeypatch.setenv("FAYNOSYNC_URL", f"http://127.0.0.1:{free_port()}")
     result = cli(*upload)
     assert result.code == 1

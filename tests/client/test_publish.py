@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.client import builds
-from tests.client.conftest import FAST, server_settings, set_up
+from tests.client.conftest import FAST, server_settings, set_up, write
 from tests.support.server import serving
 
 WHERE = ("--channel", "stable", "--platform", "windows", "--arch", "amd64")
@@ -163,3 +163,43 @@ def test_an_incomplete_folder_says_what_is_missing(cli, tmp_path):
     assert result.err.startswith(f"faynosync: {empty}: nothing to publish: expected ")
     result = cli("publish", str(empty / "notes.txt"), "--app", "demo")
     assert result.err == f"faynosync: {empty / 'notes.txt'}: not a directory\n"
+
+
+def test_folders_a_tool_would_not_write(cli, tmp_path):
+    def problems(folder: Path) -> str:
+        result = cli("publish", str(folder), "--app", "demo", "--dry-run")
+        assert result.code == 1
+        assert "Traceback" not in result.err
+        return result.err
+
+    eb = builds.electron_builder_windows(tmp_path / "eb")
+    (eb / "latest-linux.yml").write_text("version: '1.2.3'\n")
+    assert "several update files (latest-linux.yml, latest.yml)" in problems(eb)
+    (eb / "latest.yml").unlink()
+    (eb / "latest-linux.yml").write_text('files:\n  - url: "Demo-Setup-1.2.3.exe"\n')
+    assert "latest-linux.yml names no version" in problems(eb)
+
+    tauri = builds.tauri_windows(tmp_path / "tauri")
+    (tauri / "msi" / "Demo_2.0.0_x64_en-US.msi.sig").write_text("\n")
+    write(tauri / "nsis" / "Demo_2.0.0_x64-setup.nsis.exe", 10)
+    (tauri / "nsis" / "Demo_2.0.0_x64-setup.nsis.exe.sig").write_text("c2ln")
+    err = problems(tauri)
+    assert "msi/Demo_2.0.0_x64_en-US.msi.sig is empty" in err
+    assert "share the extension '.exe'" in err
+
+    squirrel = tmp_path / "squirrel"
+    squirrel.mkdir()
+    (squirrel / "RELEASES").write_text("0000 Demo-1.0.0-delta.nupkg 10\nnot a line\n")
+    assert "RELEASES names no full package (*-full.nupkg)" in problems(squirrel)
+
+    velopack = builds.velopack_windows(tmp_path / "vpk")
+    feed = json.loads((velopack / "releases.win.json").read_text())
+    (velopack / "releases.win.json").write_text(
+        json.dumps({"Assets": [a for a in feed["Assets"] if a["Type"] != "Full"]})
+    )
+    assert "releases.win.json names no Full package" in problems(velopack)
+    (velopack / "releases.win.json").write_text(json.dumps(feed))
+    (velopack / "Demo-3.0.0-full.nupkg").unlink()
+    assert "missing: Demo-3.0.0-full.nupkg (named by releases.win.json)" in problems(velopack)
+    (velopack / "releases.osx.json").write_text("{}")
+    assert "several feeds (releases.osx.json, releases.win.json)" in problems(velopack)
