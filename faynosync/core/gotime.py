@@ -6,6 +6,7 @@ trailing zeros (``.500`` -> ``.5``, ``.000`` -> nothing).
 
 from __future__ import annotations
 
+import functools
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -14,7 +15,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 def now() -> datetime:
     """The current UTC time truncated to milliseconds, as a BSON datetime would hold it."""
-    return from_millis(time.time_ns() // 1_000_000)
+    return _EPOCH + timedelta(milliseconds=time.time_ns() // 1_000_000)
 
 
 def to_millis(value: datetime) -> int:
@@ -24,7 +25,10 @@ def to_millis(value: datetime) -> int:
     return (value - _EPOCH) // timedelta(milliseconds=1)
 
 
+@functools.lru_cache(maxsize=4096)
 def from_millis(millis: int) -> datetime:
+    """The instant ``millis`` milliseconds after the epoch (UTC); the values of rows read
+    again and again (an update check's versions) are made once (a datetime is immutable)."""
     return _EPOCH + timedelta(milliseconds=millis)
 
 

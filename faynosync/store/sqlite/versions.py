@@ -42,12 +42,48 @@ def _reference_query(field: str) -> str:
 _REFERENCE_QUERIES = {kind: _reference_query(field) for kind, field in REFERENCE_FIELDS.items()}
 
 
-def _version_where(query: VersionFilter) -> tuple[str, list[Any]]:
-    conditions = version_conditions(query)
+def _version_where(query: VersionFilter) -> tuple[str, tuple[Any, ...]]:
+    return _where_of(
+        query.owner,
+        query.app_id,
+        query.channel_id,
+        query.published,
+        query.critical,
+        query.required_intermediate,
+        query.platform_id,
+        query.arch_id,
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _where_of(
+    owner: str,
+    app_id: str | None,
+    channel_id: str | None,
+    published: bool | None,
+    critical: bool | None,
+    required_intermediate: bool | None,
+    platform_id: str | None,
+    arch_id: str | None,
+) -> tuple[str, tuple[Any, ...]]:
+    """The WHERE clause of a filter and its parameters (kept for the filters asked again and
+    again: an app's update checks ask the same few)."""
+    conditions = version_conditions(
+        VersionFilter(
+            owner=owner,
+            app_id=app_id,
+            channel_id=channel_id,
+            published=published,
+            critical=critical,
+            required_intermediate=required_intermediate,
+            platform_id=platform_id,
+            arch_id=arch_id,
+        )
+    )
     where = _where_text(
         tuple(conditions.ids), tuple(conditions.flags.items()), tuple(conditions.artifact)
     )
-    return where, [conditions.owner, *conditions.ids.values(), *conditions.artifact.values()]
+    return where, (conditions.owner, *conditions.ids.values(), *conditions.artifact.values())
 
 
 @functools.lru_cache(maxsize=128)
@@ -241,7 +277,7 @@ class SqliteVersions:
     async def delete(self, version_id: str) -> bool:
         return await self._db.run("DELETE FROM versions WHERE id = ?", version_id) > 0
 
-    async def _orderable(self, where: str, params: list[Any]) -> None:
+    async def _orderable(self, where: str, params: tuple[Any, ...]) -> None:
         """Fail as the original's query does when a matched version cannot be converted."""
         failed = await self._db.one(
             f"SELECT sort_error FROM versions v WHERE {where} AND sort_error IS NOT NULL LIMIT 1",
@@ -251,7 +287,7 @@ class SqliteVersions:
             raise StoreError(failed["sort_error"])
 
     async def _ordered(
-        self, where: str, params: list[Any], *, skip: int, limit: int
+        self, where: str, params: tuple[Any, ...], *, skip: int, limit: int
     ) -> list[sqlite3.Row]:
         """Rows in the database ordering."""
         await self._orderable(where, params)
