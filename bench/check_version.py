@@ -27,7 +27,8 @@ Scenarios (``--only``, repeatable; all by default), targets from DESIGN.md:
 - ``off``: ``/checkVersion`` with the cache off, so the store answers (>= 0.5x);
 - ``telemetry``: ENABLE_TELEMETRY=true, cache warm and cache off, each request carrying an
   ``X-Device-ID`` out of a set of 2,000 (all seen once before), against the same load without
-  the header (>= 0.9x); both loads come from a wrk Lua script, so wrk does the same work;
+  the header (>= 0.9x), in alternating ``--rounds``; both loads come from a wrk Lua script, so
+  wrk does the same work;
 - ``workers``: ``faynosync serve --workers 2`` against one worker, cache warm: total
   throughput, reported only (on 2 cores with wrk beside it, only indicative); skipped when
   ``serve`` has no ``--workers``;
@@ -88,6 +89,16 @@ request = function()
   return wrk.format(nil)
 end
 """
+
+
+@dataclass(frozen=True)
+class Load:
+    """What wrk drives: a path of a server, with a script or headers."""
+
+    server: Server
+    path: str
+    script: Path | None = None
+    headers: tuple[str, ...] = ()
 
 
 @dataclass
@@ -159,19 +170,34 @@ class Bench:
     def paired(
         self, server: Server, path: str, *, headers: Sequence[str] = ()
     ) -> tuple[Measurement, Measurement]:
-        """``path`` on ``server`` and the hello world, in ``--rounds`` alternating rounds that
-        share ``--duration``: drift of a shared machine falls on both alike."""
+        """``path`` on ``server`` and the hello world, in alternating rounds."""
         if self._hello is None:
             self._hello = hello_server(self.work).__enter__()
+        theirs, mine = self.alternating(
+            Load(self._hello, "/health"), Load(server, path, headers=tuple(headers))
+        )
+        return mine, theirs
+
+    def alternating(self, *loads: Load) -> list[Measurement]:
+        """Each load measured in ``--rounds`` rounds that alternate and share ``--duration``:
+        drift of a shared machine falls on all of them alike."""
         rounds = max(1, self.args.rounds)
         seconds = max(1, self.args.duration // rounds)
-        mine: list[Measurement] = []
-        theirs: list[Measurement] = []
+        parts: list[list[Measurement]] = [[] for _ in loads]
         for n in range(rounds):
             warmup = self.args.warmup if n == 0 else 0
-            theirs.append(measure(self._hello, "/health", duration=seconds, warmup=warmup))
-            mine.append(measure(server, path, duration=seconds, warmup=warmup, headers=headers))
-        return combined(mine), combined(theirs)
+            for found, load in zip(parts, loads, strict=True):
+                found.append(
+                    measure(
+                        load.server,
+                        load.path,
+                        duration=seconds,
+                        warmup=warmup,
+                        script=load.script,
+                        headers=load.headers,
+                    )
+                )
+        return [combined(part) for part in parts]
 
     def close(self) -> None:
         if self._hello is not None:
@@ -266,8 +292,9 @@ def run_telemetry(bench: Bench) -> None:
         with bench.server(cache=cache, telemetry=True) as server:
             check_answer(server)
             see_devices(server)
-            without = bench.measure(server, OLD, script=plain)
-            with_ids = bench.measure(server, OLD, script=devices)
+            without, with_ids = bench.alternating(
+                Load(server, OLD, script=plain), Load(server, OLD, script=devices)
+            )
             report = server.get_authorized("/telemetry?apps=benchapp").json()
         bench.rows[name] = Row(f"telemetry, cache {mode}, no X-Device-ID", without)
         label = f"telemetry, cache {mode}, X-Device-ID"

@@ -48,6 +48,16 @@ def bounded(value: str) -> str:
     return "sha256:" + hashlib.sha256(value.encode()).hexdigest()
 
 
+def _note(day: DeviceDay, channel: str, platform: str, arch: str) -> None:
+    """The channel, platform and arch a device asked with (empty ones are not names)."""
+    if channel:
+        day.channels.add(channel)
+    if platform:
+        day.platforms.add(platform)
+    if arch:
+        day.archs.add(arch)
+
+
 class TelemetryCollector:
     def __init__(
         self,
@@ -94,8 +104,13 @@ class TelemetryCollector:
         key = (owner, app, today)
         batch.requests[key] = batch.requests.get(key, 0) + 1
         device, version = bounded(device), bounded(version)
-        device_key = (*key, device)
+        device_key = (owner, app, today, device)
         day = batch.devices.get(device_key)
+        if day is not None and day.version == version:
+            # Seen in this batch with this version (the usual case): its version is counted.
+            day.has_update = has_update
+            _note(day, channel, platform, arch)
+            return
         if day is None:
             if device_key not in self._stored:
                 count = self._devices.get(key, 0)
@@ -106,16 +121,19 @@ class TelemetryCollector:
             day = DeviceDay(owner, app, today, device, version, has_update)
             batch.devices[device_key] = day
         day.version, day.has_update = version, has_update
-        for value, seen in ((channel, day.channels), (platform, day.platforms), (arch, day.archs)):
-            if value:
-                seen.add(value)
-        known = self._versions.setdefault(key, set())
+        _note(day, channel, platform, arch)
+        known = self._versions.get(key)
+        if known is None:
+            known = self._versions[key] = set()
         if version not in known:
             if len(known) >= self._max_versions:
                 self._full(key, "versions")
                 return
             known.add(version)
-        batch.versions.setdefault((owner, app), set()).add(version)
+        versions = batch.versions.get((owner, app))
+        if versions is None:
+            versions = batch.versions[(owner, app)] = set()
+        versions.add(version)
 
     def _full(self, key: tuple[str, str, str], what: str) -> None:
         """Say once a day per app that a bound was reached."""
