@@ -10,6 +10,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from faynosync.core.rollouts import RolloutPlan
+
 
 @dataclass
 class Admin:
@@ -185,6 +187,11 @@ class Version:
     changelog: list[ChangelogEntry]
     updated_at: datetime
     owner: str
+    # FaynoSync v2.1's staged rollout (None: not stored, as before v2.1: everyone) and
+    # faynosync's plan beside it (docs/behaviour.md#staged-rollouts).
+    rollout_percent: int | None = None
+    rollout_seed: str | None = None
+    rollout_plan: RolloutPlan | None = None
 
 
 @dataclass(frozen=True)

@@ -193,7 +193,8 @@ class VersionRepository(Protocol):
         platform and arch as one of them (then nothing changes and the answer is False)."""
 
     async def save(self, version: Version) -> None:
-        """Write the mutable fields: flags, artifacts, changelog, updated_at."""
+        """Write the mutable fields: flags, artifacts, changelog, updated_at, and the rollout
+        (its percent and seed when set, its plan)."""
 
     async def delete(self, version_id: str) -> bool: ...
 

@@ -4,8 +4,12 @@ and the list cap."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
+from faynosync.core.rollouts import RolloutPlan, RolloutStep
 from faynosync.core.versioning import OrderingError, OrderKey, order_key, step_key
 from faynosync.store.models import NAME_FIELDS, Kind, Meta, VersionFilter
 
@@ -112,4 +116,34 @@ def version_conditions(query: VersionFilter) -> VersionConditions:
         ids={field: value for field, value in ids.items() if value is not None},
         flags={field: value for field, value in flags.items() if value is not None},
         artifact={field: value for field, value in artifact.items() if value is not None},
+    )
+
+
+# --- rollout plans ----------------------------------------------------------------------------
+
+
+def plan_document(plan: RolloutPlan, at: Callable[[datetime], Any]) -> dict[str, Any]:
+    """A rollout plan as both backends keep it (``at`` converts a step's time)."""
+    return {
+        "schedule": [{"percent": s.percent, "at": at(s.at)} for s in plan.schedule],
+        "paused": plan.paused,
+        "skip_critical": plan.skip_critical,
+    }
+
+
+def plan_from(doc: Any, at: Callable[[Any], datetime]) -> RolloutPlan | None:
+    """A stored rollout plan; None when there is none (or it is not one)."""
+    if not isinstance(doc, dict):
+        return None
+    steps = doc.get("schedule")
+    if not isinstance(steps, list):
+        steps = []
+    return RolloutPlan(
+        schedule=tuple(
+            RolloutStep(percent=int(s["percent"]), at=at(s["at"]))
+            for s in steps
+            if isinstance(s, dict) and isinstance(s.get("percent"), int) and "at" in s
+        ),
+        paused=doc.get("paused") is True,
+        skip_critical=doc.get("skip_critical") is True,
     )

@@ -21,6 +21,7 @@ from faynosync.store.models import (
 )
 from faynosync.store.mongo.connection import Document
 from faynosync.store.mongo.ordering import ORDER_FIELD, order_document
+from faynosync.store.rules import plan_document, plan_from
 
 EXISTS = {"$exists": True}
 
@@ -124,9 +125,29 @@ def artifact_from(doc: Document) -> Artifact:
     )
 
 
+PLAN_FIELD = "faynosync_rollout"
+"""faynosync's rollout plan (schedule, pause), kept beside v2.1's fields; FaynoSync ignores it."""
+
+
+def rollout_fields(version: Version) -> Document:
+    """v2.1's ``rollout_percent`` and ``rollout_seed``, those that are set."""
+    fields: Document = {}
+    if version.rollout_percent is not None:
+        fields["rollout_percent"] = version.rollout_percent
+    if version.rollout_seed is not None:
+        fields["rollout_seed"] = version.rollout_seed
+    return fields
+
+
+def plan_field(version: Version) -> Document | None:
+    plan = version.rollout_plan
+    return None if plan is None else plan_document(plan, lambda at: at)
+
+
 def version_document(version: Version) -> Document:
-    """A version as FaynoSync stores it in ``apps``."""
-    return {
+    """A version as FaynoSync stores it in ``apps`` (v2.1's rollout fields between the
+    changelog and ``updated_at``)."""
+    doc: Document = {
         "_id": oid(version.id),
         "app_id": oid(version.app_id),
         "version": version.version,
@@ -138,10 +159,15 @@ def version_document(version: Version) -> Document:
         "changelog": [
             {"version": c.version, "changes": c.changes, "date": c.date} for c in version.changelog
         ],
+        **rollout_fields(version),
         "updated_at": version.updated_at,
         "owner": version.owner,
         ORDER_FIELD: order_document(version.version),
     }
+    plan = plan_field(version)
+    if plan is not None:
+        doc[PLAN_FIELD] = plan
+    return doc
 
 
 def version_from(doc: Document) -> Version:
@@ -164,4 +190,19 @@ def version_from(doc: Document) -> Version:
         ],
         updated_at=doc.get("updated_at") or datetime.fromtimestamp(0, UTC),
         owner=str(doc.get("owner", "")),
+        rollout_percent=_int_or_none(doc.get("rollout_percent")),
+        rollout_seed=_str_or_none(doc.get("rollout_seed")),
+        rollout_plan=plan_from(doc.get(PLAN_FIELD), _utc),
     )
+
+
+def _int_or_none(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _str_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _utc(value: object) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromtimestamp(0, UTC)

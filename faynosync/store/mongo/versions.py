@@ -16,7 +16,15 @@ from faynosync.store.models import (
     Version,
     VersionFilter,
 )
-from faynosync.store.mongo.codec import artifact_document, oid, version_document, version_from
+from faynosync.store.mongo.codec import (
+    PLAN_FIELD,
+    artifact_document,
+    oid,
+    plan_field,
+    rollout_fields,
+    version_document,
+    version_from,
+)
 from faynosync.store.mongo.connection import Document, read_all
 from faynosync.store.mongo.errors import translated
 from faynosync.store.mongo.ordering import ORDER_FIELD, SORT, order_matched, read_ordered
@@ -80,8 +88,15 @@ class MongoVersions:
         doc = version_document(version)
         fields = ("published", "critical", "required_intermediate", "artifacts", "changelog")
         changes = {name: doc[name] for name in fields}
+        changes.update(rollout_fields(version))
         changes["updated_at"] = version.updated_at
-        await self._c.update_one({"_id": doc["_id"]}, {"$set": changes})
+        plan = plan_field(version)
+        update: Document = {"$set": changes}
+        if plan is None:
+            update["$unset"] = {PLAN_FIELD: ""}
+        else:
+            changes[PLAN_FIELD] = plan
+        await self._c.update_one({"_id": doc["_id"]}, update)
 
     @translated
     async def delete(self, version_id: str) -> bool:

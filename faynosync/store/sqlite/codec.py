@@ -6,7 +6,8 @@ import functools
 import json
 import sqlite3
 
-from faynosync.core.gotime import from_millis
+from faynosync.core.gotime import from_millis, to_millis
+from faynosync.core.rollouts import RolloutPlan
 from faynosync.store.models import (
     Admin,
     Artifact,
@@ -18,7 +19,7 @@ from faynosync.store.models import (
     Updater,
     Version,
 )
-from faynosync.store.rules import ordering
+from faynosync.store.rules import ordering, plan_document, plan_from
 
 
 def admin_from(row: sqlite3.Row) -> Admin:
@@ -110,7 +111,22 @@ def version_from(row: sqlite3.Row, artifacts: list[Artifact]) -> Version:
         changelog=list(_changelog(row["changelog"])),
         updated_at=from_millis(row["updated_at"]),
         owner=row["owner"],
+        rollout_percent=row["rollout_percent"],
+        rollout_seed=row["rollout_seed"],
+        rollout_plan=None if row["rollout_plan"] is None else _plan(row["rollout_plan"]),
     )
+
+
+@functools.lru_cache(maxsize=256)
+def _plan(text: str) -> RolloutPlan | None:
+    return plan_from(json.loads(text), from_millis)
+
+
+def rollout_columns(version: Version) -> tuple[int | None, str | None, str | None]:
+    """``rollout_percent``, ``rollout_seed`` and ``rollout_plan`` (JSON) of a version."""
+    plan = version.rollout_plan
+    text = None if plan is None else json.dumps(plan_document(plan, to_millis))
+    return version.rollout_percent, version.rollout_seed, text
 
 
 @functools.lru_cache(maxsize=1024)

@@ -183,6 +183,12 @@ MIGRATIONS: list[str | Callable[[aiosqlite.Connection], Awaitable[None]]] = [
     ALTER TABLE apps_meta ADD COLUMN reports INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE apps_meta ADD COLUMN cdn_edge INTEGER NOT NULL DEFAULT 0;
     """,
+    # Staged rollouts: v2.1's percent and seed (null: none stored), faynosync's plan (JSON).
+    """
+    ALTER TABLE versions ADD COLUMN rollout_percent INTEGER;
+    ALTER TABLE versions ADD COLUMN rollout_seed TEXT;
+    ALTER TABLE versions ADD COLUMN rollout_plan TEXT;
+    """,
 ]
 
 

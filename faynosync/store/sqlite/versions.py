@@ -27,6 +27,7 @@ from faynosync.store.sqlite.codec import (
     artifact_from,
     changelog_json,
     ordering_columns,
+    rollout_columns,
     version_from,
 )
 from faynosync.store.sqlite.connection import Db
@@ -197,8 +198,9 @@ class SqliteVersions:
             await conn.execute(
                 "INSERT INTO versions (id, app_id, version, channel_id, published, critical,"
                 " required_intermediate, changelog, updated_at, owner,"
-                " sort1, sort2, sort3, sort4, sort_error, step_key)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " sort1, sort2, sort3, sort4, sort_error, step_key,"
+                " rollout_percent, rollout_seed, rollout_plan)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     version.id,
                     version.app_id,
@@ -211,6 +213,7 @@ class SqliteVersions:
                     to_millis(version.updated_at),
                     version.owner,
                     *ordering_columns(version.version),
+                    *rollout_columns(version),
                 ),
             )
             await self._write_artifacts(conn, version)
@@ -261,13 +264,15 @@ class SqliteVersions:
         async with self._db.transaction() as conn:
             await conn.execute(
                 "UPDATE versions SET published = ?, critical = ?, required_intermediate = ?,"
-                " changelog = ?, updated_at = ? WHERE id = ?",
+                " changelog = ?, updated_at = ?, rollout_percent = ?, rollout_seed = ?,"
+                " rollout_plan = ? WHERE id = ?",
                 (
                     int(version.published),
                     int(version.critical),
                     int(version.required_intermediate),
                     changelog_json(version),
                     to_millis(version.updated_at),
+                    *rollout_columns(version),
                     version.id,
                 ),
             )
