@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     FAYNOSYNC_ACCESS_LOG: GoBool = True
     # Which FaynoSync version the answers follow: "1.4.6" or "2.1" (faynosync.levels).
     FAYNOSYNC_API_LEVEL: Literal["1.4.6", "2.1"] = "1.4.6"
+    # A device (X-Device-ID) outside a version's staged rollout is not offered it; false:
+    # v2.1's advisory rollouts, every device is (docs/behaviour.md#staged-rollouts).
+    FAYNOSYNC_ROLLOUT_ENFORCE: GoBool = True
     # Objects younger than this (seconds) may be uploads in flight: fsck never removes them.
     FAYNOSYNC_ORPHAN_GRACE: float = 3600.0
     # Seconds after start when the consistency report runs in the background; negative: never.

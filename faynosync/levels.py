@@ -31,6 +31,11 @@ class ApiLevel:
     """Extensions whose links /checkVersion leaves out (v2.1: ``.blockmap``, ``.nupkg``)."""
     search_tuf: bool
     """/search artifacts carry ``TufTaskID`` and ``TufSigned``."""
+    search_rollout: bool
+    """/search items carry ``RolloutPercent`` (a version with a rollout)."""
+    rollout_always_stored: bool
+    """A new version stores ``rollout_percent`` (100 unless asked) and ``rollout_seed``, as
+    v2.1 does; otherwise only when a request asks for a rollout."""
     app_flags: bool
     """Apps have the ``tuf``, ``reports`` and ``cdn`` flags (forms, /app/list)."""
     app_update_not_found: bool
@@ -49,6 +54,8 @@ V1_4_6 = ApiLevel(
     check_dots=False,
     check_hidden_packages=frozenset(),
     search_tuf=False,
+    search_rollout=False,
+    rollout_always_stored=False,
     app_flags=False,
     app_update_not_found=False,
     edit_keys_of_admin=False,
@@ -61,6 +68,8 @@ V2_1 = ApiLevel(
     check_dots=True,
     check_hidden_packages=frozenset({".blockmap", ".nupkg"}),
     search_tuf=True,
+    search_rollout=True,
+    rollout_always_stored=True,
     app_flags=True,
     app_update_not_found=True,
     edit_keys_of_admin=True,

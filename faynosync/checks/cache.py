@@ -31,14 +31,26 @@ class CachedResponse:
     etag: str = ""  # the answer's ETag, when it has one (200 answers)
 
 
+@dataclass(frozen=True)
+class RolloutSplit:
+    """Kept in place of an answer when staged rollouts below 100% are in play: the answers
+    differ by device and are kept under the key and the device's variant
+    (``checks.rollouts.variant``) of these rollouts (seed, percent)."""
+
+    gates: tuple[tuple[str, int], ...]
+
+
+Entry = CachedResponse | RolloutSplit
+
+
 class ResponseCache:
     def __init__(self, ttl: float, max_entries: int = 100_000) -> None:
         self._ttl = ttl
         self._max = max_entries
-        self._entries: OrderedDict[CacheKey, tuple[float, CachedResponse]] = OrderedDict()
+        self._entries: OrderedDict[CacheKey, tuple[float, Entry]] = OrderedDict()
         self.generation = 0
 
-    def get(self, key: CacheKey) -> CachedResponse | None:
+    def get(self, key: CacheKey) -> Entry | None:
         entry = self._entries.get(key)
         if entry is None:
             return None
@@ -48,12 +60,18 @@ class ResponseCache:
             return None
         return response
 
-    def put(self, key: CacheKey, response: CachedResponse, generation: int) -> None:
+    def put(
+        self, key: CacheKey, response: Entry, generation: int, *, within: float | None = None
+    ) -> None:
         """Keep ``response`` unless a write happened since ``generation`` was read (or its key
-        is too long: parameters are the client's, and entries must stay small)."""
+        is too long: parameters are the client's, and entries must stay small); at most
+        ``within`` seconds when given (a rollout schedule changes the answer then)."""
         if generation != self.generation or sum(map(len, key)) > LONGEST_KEY:
             return
-        self._entries[key] = (time.monotonic() + self._ttl, response)
+        life = self._ttl if within is None else min(self._ttl, within)
+        if life <= 0:
+            return
+        self._entries[key] = (time.monotonic() + life, response)
         self._entries.move_to_end(key)
         while len(self._entries) > self._max:
             self._entries.popitem(last=False)

@@ -8,6 +8,7 @@ lookup is scoped to it (the original checks channel, platform and arch names acr
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from faynosync import updaters
@@ -18,6 +19,8 @@ from faynosync.catalog.references import (
     name_of,
     required_by_name,
 )
+from faynosync.checks.rollouts import Gate, Gates
+from faynosync.core import gotime
 from faynosync.core.versioning import GoVersion, MalformedVersion, parse, significant_key
 from faynosync.errors import APIError
 from faynosync.store import Store, StoreError
@@ -72,6 +75,10 @@ class CheckResult:
     answer: FeedAnswer
     cacheable: bool  # the "Not found" answer is not kept
     facts: CheckFacts
+    gates: tuple[Gate, ...] = ()
+    """Rollouts below 100% met above the client's version: the answer differs by device."""
+    expires: datetime | None = None
+    """When a rollout schedule met changes its percent, and with it the answer."""
 
 
 @dataclass(frozen=True)
@@ -86,14 +93,23 @@ class _Named:
 
 
 async def check_version(
-    store: Store, request: CheckRequest, *, hidden: frozenset[str] = frozenset()
+    store: Store,
+    request: CheckRequest,
+    *,
+    hidden: frozenset[str] = frozenset(),
+    device: str = "",
+    enforce: bool = True,
+    now: datetime | None = None,
 ) -> CheckResult:
     """``/checkVersion`` and the RELEASES route: what the client is offered, step by step as
     the original decides it (docs: the update check). Links of the ``hidden`` extensions are
-    left out of the answer (API level 2.1: ``.blockmap``, ``.nupkg``)."""
+    left out of the answer (API level 2.1: ``.blockmap``, ``.nupkg``). With ``enforce``, a
+    ``device`` outside a version's staged rollout is answered as if that version did not
+    exist (docs/behaviour.md#staged-rollouts)."""
     named = await _resolve(store, request)
     latest = await _latest(store, request, named)
-    target, check = await _decide(store, request, named, latest, hidden)
+    gates = Gates(device=device, enforce=enforce, now=now or gotime.now())
+    target, check = await _decide(store, request, named, latest, hidden, gates)
     facts = CheckFacts(
         found=check.found,
         platform=named.platform.name if named.platform else "",
@@ -103,7 +119,10 @@ async def check_version(
     if not check.found and not _matching(target, named.platform, named.arch):
         not_found = FeedAnswer(200, {"error": "Not found", "update_available": False})
         return CheckResult(not_found, False, facts)
-    return CheckResult(updaters.answer(named.updater, check), True, facts)
+    answer = updaters.answer(named.updater, check)
+    if check.found:
+        answer = updaters.with_rollout(named.updater, answer, gates.offered(target))
+    return CheckResult(answer, True, facts, tuple(gates.met), gates.changes_at)
 
 
 async def _resolve(store: Store, request: CheckRequest) -> _Named:
@@ -168,18 +187,35 @@ async def _latest(store: Store, request: CheckRequest, named: _Named) -> Version
 
 
 async def _decide(
-    store: Store, request: CheckRequest, named: _Named, latest: Version, hidden: frozenset[str]
+    store: Store,
+    request: CheckRequest,
+    named: _Named,
+    latest: Version,
+    hidden: frozenset[str],
+    gates: Gates,
 ) -> tuple[Version, CheckAnswer]:
     """Steps 7 to 9: the version offered (a required intermediate build first) and what the
     answer says of it."""
     latest_version = _parse(latest.version, 400)
     requested = _parse(request.version, 400)
+    query = _published(request, named, named.channel.id if named.channel else None, None)
+    if requested.compare(latest_version) < 0 and not gates.admits(latest):
+        latest, latest_version = await _newest_admitted(
+            store, request, query, (requested, None), gates
+        )
     intermediate = await _lowest_step(
         store,
         _published(request, named, id_or_zero(named.channel), True),
         requested,
         latest_version,
     )
+    if intermediate is not None and not gates.admits(intermediate):
+        # A device outside a required build's rollout cannot pass it: it is held below.
+        below = _parse(intermediate.version, 500)
+        latest, latest_version = await _newest_admitted(
+            store, request, query, (requested, below), gates
+        )
+        intermediate = None
     if intermediate is not None:
         check = _answer(
             intermediate,
@@ -204,6 +240,35 @@ async def _decide(
         hidden=hidden,
     )
     return latest, check
+
+
+async def _newest_admitted(
+    store: Store,
+    request: CheckRequest,
+    query: VersionFilter,
+    bounds: tuple[GoVersion, GoVersion | None],
+    gates: Gates,
+) -> tuple[Version, GoVersion]:
+    """The highest matching version (below ``below``) the device may be offered: its own or
+    a lower one, or one whose rollout admits it. Read page by page in the database ordering,
+    only when a rollout left the device out (the common check never comes here)."""
+    requested, below = bounds
+    skip = 0
+    while True:
+        try:
+            page, _ = await store.versions.search(query, skip=skip, limit=STEP_PAGE)
+        except StoreError as exc:
+            raise APIError(400, str(exc)) from None
+        for version in page:
+            parsed = _parse(version.version, 400)
+            if below is not None and parsed.compare(below) >= 0:
+                continue
+            if requested.compare(parsed) >= 0 or gates.admits(version):
+                return version, parsed
+        if len(page) < STEP_PAGE:
+            # Nothing the device may have: as if the app had no version for it.
+            raise APIError(400, f"no matching documents found for app_name: {request.app_name}")
+        skip += STEP_PAGE
 
 
 STEP_PAGE = 50

@@ -15,14 +15,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from faynosync.checks import requests, service
-from faynosync.checks.cache import CachedResponse, ResponseCache
-from faynosync.core import gojson
+from faynosync.checks import requests, rollouts, service
+from faynosync.checks.cache import CachedResponse, CacheKey, ResponseCache, RolloutSplit
+from faynosync.core import gojson, gotime
 from faynosync.errors import APIError
 from faynosync.http.errors import error_response
 from faynosync.http.middleware import Cors
@@ -58,21 +59,51 @@ async def respond(
     if state.settings.api_level.check_dots and isinstance(request, service.CheckRequest):
         # API level 2.1 reads 1-2-3 as 1.2.3, for the answer, the cache key and telemetry.
         request = replace(request, version=request.version.replace("-", "."))
+    device = header("x-device-id")
     key = requests.cache_key(path, request) if cache is not None else None
     hit = cache.get(key) if cache is not None and key is not None else None
-    if hit is not None:
+    split = hit if isinstance(hit, RolloutSplit) else None
+    if split is not None and key is not None and cache is not None:
+        # Rollouts in play: the answer is kept per variant of the device.
+        hit = cache.get((*key, *rollouts.variant(split.gates, device)))
+    if isinstance(hit, CachedResponse):
         reply, facts = Reply(hit.status, hit.headers, hit.body, hit.etag), hit.facts
     else:
         generation = cache.generation if cache is not None else 0
-        reply, keep, facts = await _compute(state, path, request)
-        if cache is not None and key is not None and keep:
+        computed = await _compute(state, path, request, device)
+        reply, facts = computed.reply, computed.facts
+        if cache is not None and key is not None and computed.keep:
             entry = CachedResponse(reply.status, reply.body, reply.headers, facts, reply.etag)
-            cache.put(key, entry, generation)
+            _keep(cache, key, entry, computed, split, device, generation)
     if isinstance(request, service.CheckRequest) and isinstance(facts, service.CheckFacts):
-        service.count(state.telemetry, request, facts, header("x-device-id"))
+        service.count(state.telemetry, request, facts, device)
     if reply.etag and not_modified(header("if-none-match"), reply.etag):
         return _not_modified(reply)
     return reply
+
+
+def _keep(
+    cache: ResponseCache,
+    key: CacheKey,
+    entry: CachedResponse,
+    computed: _Computed,
+    split: RolloutSplit | None,
+    device: str,
+    generation: int,
+) -> None:
+    """Keep an answer: under its key when no rollout below 100% is in play (every device gets
+    it); else under the key and the device's variant, the key itself naming the rollouts met
+    (those of earlier answers too, so that every variant kept stays tellable)."""
+    within = None
+    if computed.expires is not None:
+        within = (computed.expires - gotime.now()).total_seconds()
+    if not computed.gates:
+        cache.put(key, entry, generation, within=within)
+        return
+    gates = split.gates if split is not None else ()
+    gates += tuple(gate for gate in computed.gates if gate not in gates)
+    cache.put(key, RolloutSplit(gates), generation, within=within)
+    cache.put((*key, *rollouts.variant(gates, device)), entry, generation, within=within)
 
 
 def _not_modified(reply: Reply) -> Reply:
@@ -84,17 +115,35 @@ def _not_modified(reply: Reply) -> Reply:
 _KEPT_ON_304 = frozenset({b"etag", b"cache-control"})
 
 
+@dataclass(frozen=True, slots=True)
+class _Computed:
+    """An answer, whether it may be kept, what telemetry records of it, the rollouts below
+    100% it met and when a rollout schedule changes it."""
+
+    reply: Reply
+    keep: bool
+    facts: object = None
+    gates: tuple[rollouts.Gate, ...] = ()
+    expires: datetime | None = None
+
+
 async def _compute(
-    state: Any, path: str, request: service.CheckRequest | service.LatestRequest
-) -> tuple[Reply, bool, object]:
-    """The answer, whether it may be kept, and what telemetry records of it."""
+    state: Any, path: str, request: service.CheckRequest | service.LatestRequest, device: str
+) -> _Computed:
     if isinstance(request, service.CheckRequest):
-        hidden = state.settings.api_level.check_hidden_packages
-        result = await service.check_version(state.store, request, hidden=hidden)
-        return _render(state, path, result.answer), result.cacheable, result.facts
+        settings = state.settings
+        result = await service.check_version(
+            state.store,
+            request,
+            hidden=settings.api_level.check_hidden_packages,
+            device=device,
+            enforce=settings.FAYNOSYNC_ROLLOUT_ENFORCE,
+        )
+        reply = _render(state, path, result.answer)
+        return _Computed(reply, result.cacheable, result.facts, result.gates, result.expires)
     found = await service.latest_downloads(state.store, request)
     # As the original, only the answer with several links is kept.
-    return _render(state, path, found), found.status == 200, None
+    return _Computed(_render(state, path, found), found.status == 200)
 
 
 _JSON_TYPE = (b"content-type", JSON_TYPE.encode())

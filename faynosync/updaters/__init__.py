@@ -15,7 +15,7 @@ from faynosync.updaters import (
 )
 from faynosync.updaters.answers import CheckAnswer, FeedAnswer
 
-__all__ = ["CheckAnswer", "FeedAnswer", "answer", "resolve"]
+__all__ = ["CheckAnswer", "FeedAnswer", "answer", "resolve", "with_rollout"]
 
 UNSUPPORTED = "updater not supported"
 
@@ -32,6 +32,14 @@ _FEEDS: dict[str, Callable[[CheckAnswer], FeedAnswer]] = {
 def answer(updater: str, check: CheckAnswer) -> FeedAnswer:
     """Shape a check's answer for ``updater`` (any other name: the generic JSON)."""
     return _FEEDS.get(updater, manual.answer)(check)
+
+
+def with_rollout(updater: str, shaped: FeedAnswer, rollout: dict[str, object] | None) -> FeedAnswer:
+    """v2.1's ``rollout`` object added to an answer offering an update, where the updater's
+    answer is a JSON body (a redirect, a 204, the Sparkle stub lose it)."""
+    if rollout is None or shaped.body is None or shaped.status != 200 or updater == "sparkle":
+        return shaped
+    return FeedAnswer(shaped.status, {**shaped.body, "rollout": rollout}, shaped.location)
 
 
 def resolve(configured: list[Updater] | None, requested: str) -> str:

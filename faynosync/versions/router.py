@@ -45,6 +45,12 @@ _NAMES_400 = (
     "(`wrong name of channel. Channel does not exist`…); an updater's file or signature "
     "missing (`electron-builder updater requires a YML/YAML file…`…)."
 )
+_ROLLOUT_400 = (
+    'Staged rollouts (README, "Staged rollouts"): `rollout` outside 0..100 (`rollout must be '
+    "an integer between 0 and 100`; not an integer: `Invalid JSON data`); a bad "
+    "`rollout_schedule` (`rollout_schedule step N: …`, `rollout_schedule steps must be in "
+    "time order`, `give either rollout or rollout_schedule, not both`)."
+)
 _ACCESS_500 = (
     "a team user's allowed lists lack the app, channel, platform or arch "
     "(`you don't have access to this app`, `… channel`, `… platform`, `… architecture`)"
@@ -54,7 +60,7 @@ UPLOAD_ERRORS = doc.answers(
     doc.error(
         400,
         f"{_NAMES_400} Not multipart: `multipart form data is required`; an object key "
-        "outside the storage root: `invalid object key: <key>`.",
+        f"outside the storage root: `invalid object key: <key>`. {_ROLLOUT_400}",
     ),
     doc.FORM_TOO_LARGE,
     doc.error(
@@ -72,7 +78,8 @@ UPDATE_ERRORS = doc.answers(
         400,
         "With files, a platform or arch of the wrong syntax, missing or unknown (as for "
         "`/upload`); an id that is not an ObjectID (Go's parse error); an updater's file "
-        "missing; an object key outside the storage root (`invalid object key: <key>`).",
+        "missing; an object key outside the storage root (`invalid object key: <key>`). "
+        + _ROLLOUT_400,
     ),
     doc.FORM_TOO_LARGE,
     doc.error(
@@ -116,6 +123,7 @@ async def upload(
     staging: StagingDep,
     principal: CanUpload,
     notifier: Annotated[SlackNotifier | None, Depends(slack)],
+    settings: SettingsDep,
 ) -> Response:
     async with open_form(request, staging) as form:
         version_id = await service.upload(
@@ -127,6 +135,7 @@ async def upload(
             intermediate=form.value("intermediate"),
             files=form.file_list("file"),
             multipart=form.multipart,
+            rollout_always=settings.api_level.rollout_always_stored,
         )
     if notifier is not None:
         notifier.version_uploaded(version_id)
@@ -242,8 +251,10 @@ async def search_versions(
     params = query_values(
         request, "app_name", "channel", "platform", "arch", "published", "critical", "page", "limit"
     )
-    tuf = settings.api_level.search_tuf
-    body = await search.search(store=store, viewer=viewer, tuf=tuf, **params)
+    level = settings.api_level
+    body = await search.search(
+        store=store, viewer=viewer, tuf=level.search_tuf, rollout=level.search_rollout, **params
+    )
     return GoJSONResponse(body)
 
 
@@ -310,6 +321,7 @@ async def list_all(
         viewer=viewer,
         limit=query_value(request, "limit"),
         tuf=settings.api_level.search_tuf,
+        rollout=settings.api_level.search_rollout,
     )
     return GoJSONResponse(body)
 

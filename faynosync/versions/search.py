@@ -6,7 +6,7 @@ from faynosync.access.permissions import Resource, allowed_ids
 from faynosync.access.principal import Principal
 from faynosync.catalog.kinds import APP, ARCH, CHANNEL, PLATFORM
 from faynosync.catalog.references import name_of
-from faynosync.core import gostrconv
+from faynosync.core import gostrconv, gotime
 from faynosync.core.gojson import GoStruct
 from faynosync.errors import APIError
 from faynosync.store import Store, StoreError
@@ -37,10 +37,14 @@ async def _names(store: Store, versions: list[Version]) -> dict[str, str]:
 
 
 async def _items(
-    store: Store, versions: list[Version], app_names: dict[str, str], tuf: bool
+    store: Store, versions: list[Version], app_names: dict[str, str], tuf: bool, rollout: bool
 ) -> list[GoStruct]:
     names = await _names(store, versions)
-    return [version_item(v, app_names.get(v.app_id, ""), names, tuf=tuf) for v in versions]
+    at = gotime.now() if rollout else None
+    return [
+        version_item(v, app_names.get(v.app_id, ""), names, tuf=tuf, rollout_at=at)
+        for v in versions
+    ]
 
 
 async def search(
@@ -56,8 +60,10 @@ async def search(
     page: str,
     limit: str,
     tuf: bool = False,
+    rollout: bool = False,
 ) -> GoStruct:
-    """``/search``; with ``tuf`` (API level 2.1) artifacts carry v2.1's TUF fields."""
+    """``/search``; with ``tuf`` (API level 2.1) artifacts carry v2.1's TUF fields, with
+    ``rollout`` (API level 2.1) items their ``RolloutPercent``."""
     owner = viewer.owner
     user = viewer.team_user
     if user is not None and not allowed_ids(user.permissions, Resource.APPS):
@@ -90,12 +96,12 @@ async def search(
         )
     except StoreError as exc:
         raise APIError(500, str(exc)) from None
-    items = await _items(store, versions, {app.id: app.name}, tuf)
+    items = await _items(store, versions, {app.id: app.name}, tuf, rollout)
     return GoStruct(items=items or None, total=total, page=page_number, limit=page_size)
 
 
 async def list_all(
-    *, store: Store, viewer: Principal, limit: str, tuf: bool = False
+    *, store: Store, viewer: Principal, limit: str, tuf: bool = False, rollout: bool = False
 ) -> dict[str, list[GoStruct] | None]:
     """The dormant ``GET /``: every version of every app owned by the token's name (an API
     token's apps only)."""
@@ -111,4 +117,4 @@ async def list_all(
     apps = {m.id: m.name for m in await store.meta.list(Kind.APP, username, limit=10_000)}
     if viewer.token is not None:
         versions = [v for v in versions if viewer.may_use(Resource.APPS, v.app_id)]
-    return {"apps": await _items(store, versions, apps, tuf) or None}
+    return {"apps": await _items(store, versions, apps, tuf, rollout) or None}

@@ -38,6 +38,7 @@ from faynosync.storage.staging import StagedFile
 from faynosync.store import DuplicateKey, Store
 from faynosync.store.models import Artifact, ChangelogEntry, Meta, Version
 from faynosync.updaters import uploads
+from faynosync.versions import rollouts
 from faynosync.versions.layout import artifact_key
 from faynosync.versions.schemas import VersionData
 
@@ -188,12 +189,16 @@ async def upload(
     intermediate: str,
     files: list[StagedFile],
     multipart: bool,
+    rollout_always: bool = False,
 ) -> str:
     """``POST /upload``: a new version, or artifacts added to an existing one. Returns its id.
 
     ``intermediate`` is the form field of that name: when given it overrides the flag. Every
-    check runs before the first file is stored (:func:`_upload_scope`).
+    check runs before the first file is stored (:func:`_upload_scope`). A new version gets the
+    rollout asked for (with ``rollout_always``, API level 2.1, always one: 100 and a seed); an
+    existing one keeps its own.
     """
+    rollout = rollouts.read_edit(data)
     _override_intermediate(data, intermediate)
     version = normalise(data.version)
     target = await _upload_scope(store, principal, data, version, files, multipart)
@@ -214,9 +219,9 @@ async def upload(
         _refuse_duplicates(existing.artifacts if existing else [], artifacts)
         await objects.refuse_taken(store, [stored for stored, _ in planned])
         await store_files(storage, planned, written)
-        version_id, created = await _add_to_version(
-            store, existing, target, version, data, artifacts, owner
-        )
+        fresh = _new_version(target, version, data, artifacts, owner)
+        rollouts.for_new_version(fresh, rollout, always=rollout_always, now=fresh.updated_at)
+        version_id, created = await _add_to_version(store, existing, fresh, artifacts)
         await _refuse_if_gone(store, target, version_id, created, [a.link for a in artifacts])
     return version_id
 
@@ -280,39 +285,40 @@ def _refuse_duplicates(existing: list[Artifact], new: list[Artifact]) -> None:
         seen.add(slot)
 
 
+def _new_version(
+    target: VersionScope, version: str, data: VersionData, artifacts: list[Artifact], owner: str
+) -> Version:
+    """The document an upload creates when the version does not exist yet."""
+    return Version(
+        id=new_id(),
+        app_id=target.app.id,
+        version=version,
+        channel_id=target.channel_id,
+        published=data.publish,
+        critical=data.critical,
+        required_intermediate=data.intermediate,
+        artifacts=artifacts,
+        changelog=[ChangelogEntry(version=version, changes=data.changelog, date=_today())],
+        updated_at=gotime.now(),
+        owner=owner,
+    )
+
+
 async def _add_to_version(
-    store: Store,
-    existing: Version | None,
-    target: VersionScope,
-    version: str,
-    data: VersionData,
-    artifacts: list[Artifact],
-    owner: str,
+    store: Store, existing: Version | None, created: Version, artifacts: list[Artifact]
 ) -> tuple[str, bool]:
-    """Add the artifacts to the version document, creating it if needed (race-safe).
+    """Add the artifacts to the version document, inserting ``created`` if there is none
+    (race-safe).
 
     Returns its id and whether this call created it.
     """
     if existing is None:
-        created = Version(
-            id=new_id(),
-            app_id=target.app.id,
-            version=version,
-            channel_id=target.channel_id,
-            published=data.publish,
-            critical=data.critical,
-            required_intermediate=data.intermediate,
-            artifacts=artifacts,
-            changelog=[ChangelogEntry(version=version, changes=data.changelog, date=_today())],
-            updated_at=gotime.now(),
-            owner=owner,
-        )
         try:
             await store.versions.insert(created)
             return created.id, True
         except DuplicateKey:
             # Another upload created it meanwhile: join it, as the original would have.
-            existing = await store.versions.find(target.app.id, version, owner)
+            existing = await store.versions.find(created.app_id, created.version, created.owner)
             if existing is None:
                 raise APIError(500, "failed to store the version") from None
     if not await store.versions.append_artifacts(existing.id, artifacts, gotime.now()):
@@ -407,7 +413,8 @@ async def update_version(
 ) -> None:
     """``POST /apps/update``: flags (an omitted flag is false), changelog, more artifacts;
     ``intermediate`` as in :func:`upload`. New objects are named after the caller, or with
-    ``keys_of_admin`` (API level 2.1) after its admin."""
+    ``keys_of_admin`` (API level 2.1) after its admin. The rollout changes only where asked."""
+    rollout = rollouts.read_edit(data)
     _override_intermediate(data, intermediate)
     target, current = await _version_to_edit(store, principal, data, files, multipart)
     version_name = current.version
@@ -424,6 +431,8 @@ async def update_version(
         files=files,
     )
     added = _edit(current, data, new_artifacts(planned, target, data.signature))
+    if rollout is not None:
+        rollouts.apply(current, rollout, now=current.updated_at)
 
     written: list[ObjectRef] = []
     async with writing(store, storage, [stored.key for stored, _ in planned], written):
@@ -563,6 +572,7 @@ async def delete_artifacts(
     False (nothing changed) when an index is not a number or out of range at its turn. With
     file parts (which are not used), platform and arch are checked as for an upload first.
     """
+    rollouts.check_percent(data)
     if with_files:
         await check_file_target(store, data, principal.owner)
     version_id = id_param(data.id)

@@ -146,3 +146,34 @@ async def test_edits_keep_what_they_do_not_know(v2):
     meta = await db["apps_meta"].find_one({"_id": ObjectId(app_id)})
     # At 2.1, tuf is written from the form (absent: false), as v2.1 does.
     assert (meta["tuf"], meta["reports"], meta["cdn_edge"]) == (level == "1.4.6", True, True)
+
+
+async def test_rollouts_are_stored_in_v2_order_and_keep_v2_seeds(v2):
+    _, client, headers, db, _, version_id = v2
+    new_id = await publish(client, headers, "2.0.0", ("app.dmg", b"d"), rollout=30)
+    doc = await db["apps"].find_one({"_id": ObjectId(new_id)})
+    assert list(doc)[:13] == [
+        "_id",
+        "app_id",
+        "version",
+        "channel_id",
+        "published",
+        "critical",
+        "required_intermediate",
+        "artifacts",
+        "changelog",
+        "rollout_percent",
+        "rollout_seed",
+        "updated_at",
+        "owner",
+    ]
+    assert doc["rollout_percent"] == 30
+    data = {"id": version_id, "app_name": "testapp", "version": "1.0.0", "channel": "nightly"}
+    response = await client.post(
+        "/apps/update",
+        files={"data": (None, gojson.dumps({**data, "publish": True, "rollout": 70}))},
+        headers=headers,
+    )
+    assert response.status_code == 200, response.text
+    doc = await db["apps"].find_one({"_id": ObjectId(version_id)})
+    assert (doc["rollout_percent"], doc["rollout_seed"]) == (70, "seed-1")
