@@ -78,8 +78,11 @@ def drop_database(url: str) -> None:
         client.close()
 
 
-async def seed(data_dir: Path, versions: int, mongodb_url: str = "") -> None:
-    """A tenant with one app holding ``versions`` published versions, written by the store."""
+async def seed(
+    data_dir: Path, versions: int, mongodb_url: str = "", rollout: int | None = None
+) -> None:
+    """A tenant with one app holding ``versions`` published versions, written by the store;
+    with ``rollout``, the newest is offered to that percent of the devices."""
     from faynosync.config import Settings
     from faynosync.store import open_store
 
@@ -87,12 +90,12 @@ async def seed(data_dir: Path, versions: int, mongodb_url: str = "") -> None:
     store = await open_store(settings)
     try:
         await store.migrate()
-        await _fill(store, versions)
+        await _fill(store, versions, rollout)
     finally:
         await store.close()
 
 
-async def _fill(store: Store, versions: int) -> None:
+async def _fill(store: Store, versions: int, rollout: int | None = None) -> None:
     from faynosync.core import gotime
     from faynosync.core.ids import new_id
     from faynosync.core.security import hash_password
@@ -110,7 +113,10 @@ async def _fill(store: Store, versions: int) -> None:
         ids[kind] = new_id()
         await store.meta.insert(Meta(ids[kind], kind, name, ADMIN, now))
     for n in range(versions):
-        await store.versions.insert(_version(n, ids, now))
+        version = _version(n, ids, now)
+        if rollout is not None and n == versions - 1:
+            version.rollout_percent, version.rollout_seed = rollout, "9f1c2b7a4d3e8f01"
+        await store.versions.insert(version)
 
 
 def _version(n: int, ids: dict[Kind, str], now: datetime) -> Version:

@@ -29,6 +29,10 @@ Scenarios (``--only``, repeatable; all by default), targets from DESIGN.md:
   ``X-Device-ID`` out of a set of 2,000 (all seen once before), against the same load without
   the header (>= 0.9x), in alternating ``--rounds``; both loads come from a wrk Lua script, so
   wrk does the same work;
+- ``rollout``: the ``telemetry`` load (2,000 devices, each seen once before), cache warm,
+  telemetry off, on the data set whose newest version is rolled out to 20% of the devices
+  (so answers are kept per variant of the device), against the same data set without the
+  rollout (>= 0.9x);
 - ``workers``: ``faynosync serve --workers 2`` against one worker, cache warm: total
   throughput, reported only (on 2 cores with wrk beside it, only indicative); skipped when
   ``serve`` has no ``--workers``;
@@ -71,7 +75,17 @@ from _common import (
     serve_options,
 )
 
-SCENARIOS = ("hello", "health", "warm", "revalidate", "off", "telemetry", "workers", "growth")
+SCENARIOS = (
+    "hello",
+    "health",
+    "warm",
+    "revalidate",
+    "off",
+    "telemetry",
+    "rollout",
+    "workers",
+    "growth",
+)
 AGAINST_HELLO = ("health", "warm", "revalidate", "off")
 OLD = CHECK.format(version="1.0.1")  # an update is available to it
 DEVICES = 2000
@@ -120,19 +134,21 @@ class Bench:
         self.rows: dict[str, Row] = {}
         self.notes: dict[str, object] = {}
         self.latencies: dict[int, float] = {}
-        self._data: dict[int, tuple[Path, str]] = {}
+        self._data: dict[tuple[int, int | None], tuple[Path, str]] = {}
         self._hello: Server | None = None
 
-    def data(self, versions: int) -> tuple[Path, str]:
-        """(data directory, MongoDB URL or "") of a tenant with ``versions`` versions."""
-        if versions not in self._data:
-            url = self.args.mongodb_url and database_url(self.args.mongodb_url, f"v{versions}")
-            self._data[versions] = (self.work / f"v{versions}", url)
+    def data(self, versions: int, rollout: int | None = None) -> tuple[Path, str]:
+        """(data directory, MongoDB URL or "") of a tenant with ``versions`` versions, the
+        newest rolled out to ``rollout`` percent of the devices when given."""
+        if (versions, rollout) not in self._data:
+            name = f"v{versions}" + (f"r{rollout}" if rollout is not None else "")
+            url = self.args.mongodb_url and database_url(self.args.mongodb_url, name)
+            self._data[versions, rollout] = (self.work / name, url)
             start = time.monotonic()
-            asyncio.run(seed(self.work / f"v{versions}", versions, url))
+            asyncio.run(seed(self.work / name, versions, url, rollout))
             took = time.monotonic() - start
             print(f"seeded {versions} versions in {took:.1f} s", file=sys.stderr)
-        return self._data[versions]
+        return self._data[versions, rollout]
 
     def server(
         self,
@@ -141,9 +157,11 @@ class Bench:
         cache: bool,
         telemetry: bool = False,
         workers: int | None = None,
+        rollout: int | None = None,
     ) -> Server:
         """``faynosync serve`` on the data set of ``versions`` (default ``--versions``)."""
-        data_dir, mongodb_url = self.data(self.args.versions if versions is None else versions)
+        count = self.args.versions if versions is None else versions
+        data_dir, mongodb_url = self.data(count, rollout)
         return faynosync_server(
             data_dir, cache=cache, telemetry=telemetry, mongodb_url=mongodb_url, workers=workers
         )
@@ -302,6 +320,21 @@ def run_telemetry(bench: Bench) -> None:
         bench.notes[f"{name} recorded"] = report.get("summary")
 
 
+def run_rollout(bench: Bench) -> None:
+    devices = bench.work / "devices.lua"
+    devices.write_text(DEVICES_SCRIPT)
+    for rollout, name in ((None, "rollout-none"), (20, "rollout-20")):
+        with bench.server(cache=True, rollout=rollout) as server:
+            check_answer(server)
+            see_devices(server)
+            measured = bench.measure(server, OLD, script=devices)
+        if rollout is None:
+            bench.rows[name] = Row("cache warm, X-Device-ID, no rollout", measured)
+        else:
+            label = "cache warm, X-Device-ID, 20% rollout"
+            bench.rows[name] = Row(label, measured, "rollout-none", 0.9)
+
+
 def run_workers(bench: Bench) -> None:
     row = Row("--workers 2, /checkVersion, cache warm", baseline="workers-1")
     if "--workers" not in serve_options():
@@ -335,6 +368,8 @@ def run(bench: Bench) -> None:
         run_off(bench)
     if "telemetry" in selected:
         run_telemetry(bench)
+    if "rollout" in selected:
+        run_rollout(bench)
     if "workers" in selected:
         run_workers(bench)
     if "growth" in selected:

@@ -3,6 +3,7 @@ version's rollout admits, and what a check met of rollouts, for its answer and i
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -57,9 +58,11 @@ class Gates:
         return {"percent": percent, "seed": version.rollout_seed or ""}
 
 
+@functools.lru_cache(maxsize=65_536)
 def variant(gates: tuple[Gate, ...], device: str) -> tuple[str, ...]:
     """What tells apart the answers of one check with these rollouts in play: whether the
-    device is inside each ("-" without a device id)."""
+    device is inside each ("-" without a device id). Remembered for the devices seen
+    recently: they poll the same cached checks again and again."""
     if not device:
         return ("-",)
     return ("".join("1" if rollouts.admits(device, seed, p) else "0" for seed, p in gates),)
