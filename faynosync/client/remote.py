@@ -137,8 +137,11 @@ def file_sha256(path: Path) -> str:
 
 
 def has_rollouts(connection: Connection, target: Target) -> bool | None:
-    """Whether the server keeps rollouts: its newest version of the app says so (v2.1 items carry
-    ``RolloutPercent``); None when the app has no version yet to tell."""
+    """Whether the server keeps rollouts: faynosync does (its ``/openapi.json`` names it, at
+    both API levels), FaynoSync from v1.6.4 on says so in its ``/search`` items
+    (``RolloutPercent``); None when neither tells (no version of the app yet)."""
+    if _is_faynosync(connection):
+        return True
     try:
         answer = connection.get_json(
             "/search", params={"app_name": target.app, "limit": "1", "page": "1"}
@@ -147,3 +150,12 @@ def has_rollouts(connection: Connection, target: Target) -> bool | None:
         return None
     items = answer.get("items") or []
     return ("RolloutPercent" in items[0]) if items else None
+
+
+def _is_faynosync(connection: Connection) -> bool:
+    try:
+        document = connection.get_json("/openapi.json")
+    except ServerError:
+        return False
+    info = document.get("info")
+    return isinstance(info, dict) and info.get("title") == "faynosync"

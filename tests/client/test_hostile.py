@@ -124,13 +124,60 @@ def test_a_server_that_never_answers_well(cli, tmp_path, monkeypatch):
     assert "Traceback" not in result.err
 
 
-def test_rollouts_on_a_server_that_keeps_none(sqlite_admin, cli, tmp_path):
+def test_rollouts_on_faynosync_at_either_level(sqlite_admin, cli, tmp_path):
+    """faynosync keeps rollouts at API level 1.4.6 too, where /search does not show them."""
     dmg = write(tmp_path / "a.dmg", 100)
-    result = cli("upload", str(dmg), *TARGET, "--version", "1", "--rollout", "50", *FAST)
-    assert result.code == 1
-    assert result.out == "uploaded 1 file(s) to demo 1 (stable/darwin/arm64)\n"
-    assert "the server ignored --rollout 50" in result.err
-    result = cli("upload", str(dmg), *TARGET, "--version", "2", "--rollout", "50", *FAST)
+    for version in ("1", "2"):
+        result = cli("upload", str(dmg), *TARGET, "--version", version, "--rollout", "50", *FAST)
+        assert result.code == 0
+        assert "rollout" not in result.err  # neither refused nor said to be ignored
+        assert result.out == f"uploaded 1 file(s) to demo {version} (stable/darwin/arm64)\n"
+    assert [v["Version"] for v in sqlite_admin.versions()] == ["2", "1"]
+
+
+@contextlib.contextmanager
+def faynosync_1_4_6(uploads: list[str]) -> Iterator[str]:
+    """FaynoSync v1.4.6 as the client sees it, at the edge: no /openapi.json, /search items
+    without RolloutPercent; uploads are noted."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self, status: int, body: bytes) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self) -> None:
+            if self.path.startswith("/search"):
+                self._answer(200, b'{"items":[{"Version":"0.9","Artifacts":[]}],"total":1}')
+            else:
+                self._answer(404, b"404 page not found")
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            uploads.append(self.path)
+            self._answer(200, b'{"uploadResult.Uploaded":"x"}')
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_rollouts_on_a_server_that_keeps_none(cli, tmp_path, monkeypatch):
+    dmg = write(tmp_path / "a.dmg", 100)
+    uploads: list[str] = []
+    with faynosync_1_4_6(uploads) as url:
+        monkeypatch.setenv("FAYNOSYNC_URL", url)
+        monkeypatch.setenv("FAYNOSYNC_TOKEN", "t")
+        result = cli("upload", str(dmg), *TARGET, "--version", "1", "--rollout", "50", *FAST)
     assert result.code == 1
     assert result.err.startswith("faynosync: --rollout 50: this server keeps no staged rollouts")
-    assert [v["Version"] for v in sqlite_admin.versions()] == ["1"]
+    assert uploads == []  # refused before anything was sent
