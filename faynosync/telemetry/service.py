@@ -15,7 +15,9 @@ from datetime import date, timedelta
 
 from faynosync.access.principal import Principal
 from faynosync.catalog.references import owned
+from faynosync.core import gotime
 from faynosync.core.gojson import GoStruct
+from faynosync.core.rollouts import FULL, percent_in_force
 from faynosync.errors import APIError
 from faynosync.store import Store
 from faynosync.store.models import DeviceDay, Kind
@@ -142,6 +144,37 @@ async def _visible_apps(store: Store, viewer: Principal) -> set[str] | None:
     return {app.name for app in apps}
 
 
+def _usage(version: str, clients: int, percent: int | None) -> GoStruct:
+    if percent is None:
+        return GoStruct(version=version, client_count=clients)
+    return GoStruct(version=version, client_count=clients, rollout_percent=percent)
+
+
+async def _rollouts_in_force(
+    store: Store, owner: str, chosen: list[str], versions: set[str]
+) -> dict[str, int]:
+    """For a report of one app: the percent of devices each of its used versions is offered
+    to now, for those whose staged rollout is below 100% (docs/behaviour.md#staged-rollouts).
+    Over several apps a version number may name several versions: none is given."""
+    if len(chosen) != 1 or not versions:
+        return {}
+    app = await store.meta.get_by_name(Kind.APP, chosen[0], owner)
+    if app is None:
+        return {}
+    now = gotime.now()
+    found: dict[str, int] = {}
+    for number in sorted(versions):  # those devices reported: bounded per app and day
+        version = await store.versions.find(app.id, number, owner)
+        if version is None:
+            continue
+        percent = percent_in_force(
+            version.rollout_percent, version.rollout_plan, critical=version.critical, now=now
+        )
+        if percent < FULL:
+            found[number] = percent
+    return found
+
+
 async def report(
     *,
     store: Store,
@@ -180,11 +213,9 @@ async def report(
             _merge(totals, _aggregate([app], dates, requests, days, known, filters))
     else:
         totals = _aggregate(chosen, dates, requests, days, known, filters)
-    usage = [
-        GoStruct(version=v, client_count=totals.usage[v])
-        for v in sorted(totals.known)
-        if totals.usage[v] > 0
-    ]
+    used = [v for v in sorted(totals.known) if totals.usage[v] > 0]
+    staged = await _rollouts_in_force(store, owner, chosen, set(used))
+    usage = [_usage(v, totals.usage[v], staged.get(v)) for v in used]
     return GoStruct(
         date=dates[0],
         date_range=dates,

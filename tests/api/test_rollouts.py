@@ -14,7 +14,15 @@ from fastapi import FastAPI
 
 from faynosync.core import gojson
 from faynosync.core.rollouts import bucket
-from tests.support.api import admin_headers, assert_body, assert_error, create, running, upload
+from tests.support.api import (
+    admin_headers,
+    assert_body,
+    assert_error,
+    create,
+    create_app,
+    running,
+    upload,
+)
 from tests.support.checks import check, link, publish
 from tests.support.factories import catalog
 
@@ -453,3 +461,40 @@ async def test_enforcement_can_be_turned_off(settings_factory):
         for _ in range(2):
             offered = (await check_as(client, "1.0.1", device(seed, 10, inside=False))).json()
             assert offered["rollout"] == {"percent": 10, "seed": seed}
+
+
+# --- telemetry ------------------------------------------------------------------------------------
+
+
+async def test_telemetry_shows_the_percent_in_force_beside_adoption(settings_factory, level):
+    """A report of one app gives each used version's percent in force when it is below 100%;
+    over several apps a version number may name several versions, so none is given."""
+    settings = settings_factory(
+        ENABLE_TELEMETRY="true", FAYNOSYNC_API_LEVEL=level, FAYNOSYNC_TELEMETRY_FLUSH=3600
+    )
+    async for app, client, headers in _tenant(settings):
+        await publish(client, headers, "1.0.1", ("app.dmg", b"a"))
+        staged = await publish(client, headers, "1.0.2", ("app.dmg", b"b"), rollout=20)
+        seed = await seed_of(app, staged)
+        inside = device(seed, 20, inside=True)
+        for who, running_version in ((inside, "1.0.2"), ("plain-device", "1.0.1")):
+            assert (await check_as(client, running_version, who)).status_code == 200
+        for params in ({"apps": "testapp"}, {}):
+            response = await client.get("/telemetry", params=params, headers=headers)
+            assert response.status_code == 200, response.text
+            assert response.json()["versions"]["usage"] == [
+                {"version": "1.0.1", "client_count": 1},
+                {"version": "1.0.2", "client_count": 1, "rollout_percent": 20},
+            ]
+        paused = await edit(client, headers, staged, "1.0.2", rollout_paused=True)
+        assert paused.status_code == 200, paused.text
+        response = await client.get("/telemetry", params={"apps": "testapp"}, headers=headers)
+        assert response.json()["versions"]["usage"][1]["rollout_percent"] == 0
+        await create_app(client, headers, "second")
+        response = await client.get(
+            "/telemetry", params={"apps": "testapp,second"}, headers=headers
+        )
+        assert response.json()["versions"]["usage"] == [
+            {"version": "1.0.1", "client_count": 1},
+            {"version": "1.0.2", "client_count": 1},
+        ]
