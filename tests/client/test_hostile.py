@@ -17,6 +17,18 @@ TARGET = ("--app", "demo", "--channel", "stable", "--platform", "darwin", "--arc
 
 
 @contextlib.contextmanager
+def served(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A web server at the edge, in a thread, answering with ``handler``; its URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextlib.contextmanager
 def answering(status: int, body: bytes, content_type: str = "text/html") -> Iterator[str]:
     """A web server at the edge that answers every request the same way (a broken proxy)."""
 
@@ -34,13 +46,8 @@ def answering(status: int, body: bytes, content_type: str = "text/html") -> Iter
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with served(Handler) as url:
+        yield url
 
 
 @pytest.fixture
@@ -162,13 +169,8 @@ def faynosync_1_4_6(uploads: list[str]) -> Iterator[str]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with served(Handler) as url:
+        yield url
 
 
 def test_rollouts_on_a_server_that_keeps_none(cli, tmp_path, monkeypatch):
