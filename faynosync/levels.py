@@ -29,6 +29,9 @@ class ApiLevel:
     """/checkVersion and RELEASES read every ``-`` of ``version`` as ``.`` (v2.1, 1.6.1)."""
     check_hidden_packages: frozenset[str]
     """Extensions whose links /checkVersion leaves out (v2.1: ``.blockmap``, ``.nupkg``)."""
+    releases_text: bool
+    """``squirrel_windows`` answers a public app's RELEASES file, its package names made
+    absolute URLs, instead of redirecting to it (v2.1, 1.6.3)."""
     search_tuf: bool
     """/search artifacts carry ``TufTaskID`` and ``TufSigned``."""
     search_rollout: bool
@@ -53,6 +56,7 @@ V1_4_6 = ApiLevel(
     cors_methods="POST, OPTIONS, GET, PUT, DELETE",
     check_dots=False,
     check_hidden_packages=frozenset(),
+    releases_text=False,
     search_tuf=False,
     search_rollout=False,
     rollout_always_stored=False,
@@ -67,6 +71,7 @@ V2_1 = ApiLevel(
     cors_methods="POST, OPTIONS, GET, PUT, DELETE, PATCH",
     check_dots=True,
     check_hidden_packages=frozenset({".blockmap", ".nupkg"}),
+    releases_text=True,
     search_tuf=True,
     search_rollout=True,
     rollout_always_stored=True,

@@ -19,6 +19,7 @@ from faynosync.catalog.references import (
     name_of,
     required_by_name,
 )
+from faynosync.checks.releases import ReleasesFiles
 from faynosync.checks.rollouts import Gate, Gates
 from faynosync.core import gotime
 from faynosync.core.versioning import GoVersion, MalformedVersion, parse, significant_key
@@ -100,12 +101,14 @@ async def check_version(
     device: str = "",
     enforce: bool = True,
     now: datetime | None = None,
+    releases: ReleasesFiles | None = None,
 ) -> CheckResult:
     """``/checkVersion`` and the RELEASES route: what the client is offered, step by step as
     the original decides it (docs: the update check). Links of the ``hidden`` extensions are
     left out of the answer (API level 2.1: ``.blockmap``, ``.nupkg``). With ``enforce``, a
     ``device`` outside a version's staged rollout is answered as if that version did not
-    exist (docs/behaviour.md#staged-rollouts)."""
+    exist (docs/behaviour.md#staged-rollouts). With ``releases`` (API level 2.1), Squirrel.Windows
+    is answered a public app's RELEASES file instead of a redirect to it."""
     named = await _resolve(store, request)
     latest = await _latest(store, request, named)
     gates = Gates(device=device, enforce=enforce, now=now or gotime.now())
@@ -120,6 +123,8 @@ async def check_version(
         not_found = FeedAnswer(200, {"error": "Not found", "update_available": False})
         return CheckResult(not_found, False, facts)
     answer = updaters.answer(named.updater, check)
+    if releases is not None and named.updater == "squirrel_windows":
+        answer = await releases.answer(answer)
     if check.found:
         answer = updaters.with_rollout(named.updater, answer, gates.offered(target))
     return CheckResult(answer, True, facts, tuple(gates.met), gates.changes_at)

@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from faynosync.checks import requests, rollouts, service
 from faynosync.checks.cache import CachedResponse, CacheKey, ResponseCache, RolloutSplit
+from faynosync.checks.releases import ReleasesFiles
 from faynosync.core import gojson, gotime
 from faynosync.errors import APIError
 from faynosync.http.errors import error_response
@@ -138,6 +139,11 @@ async def _compute(
             hidden=settings.api_level.check_hidden_packages,
             device=device,
             enforce=settings.FAYNOSYNC_ROLLOUT_ENFORCE,
+            releases=(
+                ReleasesFiles(state.storage, state.links)
+                if settings.api_level.releases_text
+                else None
+            ),
         )
         reply = _render(state, path, result.answer)
         return _Computed(reply, result.cacheable, result.facts, result.gates, result.expires)
@@ -147,6 +153,7 @@ async def _compute(
 
 
 _JSON_TYPE = (b"content-type", JSON_TYPE.encode())
+_TEXT_TYPE = (b"content-type", b"text/plain; charset=utf-8")
 _NO_CONTENT = Reply(204, (_JSON_TYPE,), b"")
 
 
@@ -155,8 +162,12 @@ def _render(state: Any, path: str, answer: FeedAnswer) -> Reply:
         return _reply(go_redirect("GET", path, answer.location, answer.status))
     if answer.status == 204:
         return _NO_CONTENT
-    body = gojson.dumpb(answer.body)
-    headers = [(b"content-length", str(len(body)).encode()), _JSON_TYPE]
+    if answer.text is not None:
+        body = answer.text.encode("utf-8", "surrogateescape")
+        headers = [(b"content-length", str(len(body)).encode()), _TEXT_TYPE]
+    else:
+        body = gojson.dumpb(answer.body)
+        headers = [(b"content-length", str(len(body)).encode()), _JSON_TYPE]
     if answer.status != 200:
         return Reply(answer.status, tuple(headers), body)
     # An answer can be revalidated: caches in front and clients ask with If-None-Match.

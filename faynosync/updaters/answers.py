@@ -19,11 +19,12 @@ class CheckAnswer:
 
 @dataclass(frozen=True)
 class FeedAnswer:
-    """Status and JSON body (None: no body), or a redirect target."""
+    """Status and JSON body (None: no body), a redirect target, or a plain-text body."""
 
     status: int
     body: dict[str, Any] | None = None
     location: str | None = None
+    text: str | None = None
 
 
 def nothing_new(check: CheckAnswer) -> bool:
