@@ -71,6 +71,9 @@ def _show_check(response: Any, args: argparse.Namespace) -> int:
         print(json.dumps({"status": status}) if args.json else f"no update ({status}, no body)")
     elif response.headers.get("content-type", "").startswith("application/json"):
         print(response.text if args.json else tables.check(decoded(response)))
+    elif args.json:  # a text answer (Squirrel.Windows' RELEASES file at API level 2.1)
+        content_type = response.headers.get("content-type", "")
+        print(json.dumps({"status": status, "content_type": content_type, "text": response.text}))
     else:
-        print(response.text)
+        print(response.text, end="" if response.text.endswith("\n") else "\n")
     return 0

@@ -69,6 +69,11 @@ def test_a_build_folder_becomes_one_version(level_2_1, cli, tmp_path, updater):
         assert cli("check", "demo", version, *where, "--updater", updater, "--json").out == (
             '{"status": 204}\n'
         )
+    if updater == "squirrel_windows":  # API level 2.1: the RELEASES file, URLs absolute
+        assert (answer["status"], answer["content_type"]) == (200, "text/plain; charset=utf-8")
+        assert "://" in answer["text"].split()[1]
+        shown = cli("check", "demo", "0.1", *where, "--updater", updater).out
+        assert shown == answer["text"] + ("" if answer["text"].endswith("\n") else "\n")
     if updater == "tauri":
         assert answer["version"] == "2.0.0"
         assert answer["signature"].startswith("dW50cnVzdGVkIGNvbW1lbnQ6")
