@@ -84,17 +84,7 @@ async def edit(client, headers, version_id: str, version: str, **data: object) -
 
 
 async def check_as(client, version: str, who: str | None, **params: str) -> httpx.Response:
-    query = {
-        "app_name": "testapp",
-        "version": version,
-        "channel": "nightly",
-        "platform": "universalPlatform",
-        "arch": "universalArch",
-        "owner": "admin",
-        **params,
-    }
-    headers = {"X-Device-ID": who} if who else {}
-    return await client.get("/checkVersion", params=query, headers=headers)
+    return await check(client, version, device=who, **params)
 
 
 # --- v2.1's wire --------------------------------------------------------------------------------

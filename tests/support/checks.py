@@ -51,8 +51,11 @@ async def set_up_tenant(client: httpx.AsyncClient) -> dict[str, str]:
     return headers
 
 
-async def check(client: httpx.AsyncClient, version: str, **params: str | None) -> httpx.Response:
-    """GET /checkVersion for testapp on the tenant's catalog; None leaves a parameter out."""
+async def check(
+    client: httpx.AsyncClient, version: str, *, device: str | None = None, **params: str | None
+) -> httpx.Response:
+    """GET /checkVersion for testapp on the tenant's catalog; None leaves a parameter out;
+    ``device`` is sent as ``X-Device-ID``."""
     query: dict[str, str | None] = {
         "app_name": "testapp",
         "version": version,
@@ -63,7 +66,9 @@ async def check(client: httpx.AsyncClient, version: str, **params: str | None) -
         **params,
     }
     return await client.get(
-        "/checkVersion", params={k: v for k, v in query.items() if v is not None}
+        "/checkVersion",
+        params={k: v for k, v in query.items() if v is not None},
+        headers={"X-Device-ID": device} if device else {},
     )
 
 
