@@ -116,12 +116,17 @@ _WITH_ARTIFACTS = (
 )
 
 
+def _unorderable_sql(where: str) -> str:
+    """The error of a matching version the original's ordering cannot convert, if any."""
+    return f"SELECT sort_error FROM versions v WHERE {where} AND sort_error IS NOT NULL LIMIT 1"
+
+
 @functools.lru_cache(maxsize=128)
 def _latest_sql(where: str) -> str:
     """The highest matching version, and the error of a matching version that cannot be
     ordered (the original's query fails on it, whichever version is highest)."""
     return _WITH_ARTIFACTS.format(
-        f"SELECT sort_error FROM versions v WHERE {where} AND sort_error IS NOT NULL LIMIT 1",
+        _unorderable_sql(where),
         f"SELECT * FROM versions v WHERE {where} ORDER BY {_ORDER} LIMIT 1",
     )
 
@@ -285,7 +290,7 @@ class SqliteVersions:
     async def _orderable(self, where: str, params: tuple[Any, ...]) -> None:
         """Fail as the original's query does when a matched version cannot be converted."""
         failed = await self._db.one(
-            f"SELECT sort_error FROM versions v WHERE {where} AND sort_error IS NOT NULL LIMIT 1",
+            _unorderable_sql(where),
             *params,
         )
         if failed is not None:
