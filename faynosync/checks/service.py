@@ -178,12 +178,16 @@ def _published(
     )
 
 
+def _candidates(request: CheckRequest, named: _Named) -> VersionFilter:
+    """Step 5's versions: published, for the platform and arch, in the channel if any."""
+    return _published(request, named, named.channel.id if named.channel else None, None)
+
+
 async def _latest(store: Store, request: CheckRequest, named: _Named) -> Version:
     """Steps 5 and 6: the highest published version with an artifact for this platform and
     arch, in the channel when there is one."""
-    channel_id = named.channel.id if named.channel else None
     try:
-        latest = await store.versions.latest(_published(request, named, channel_id, None))
+        latest = await store.versions.latest(_candidates(request, named))
     except StoreError as exc:
         raise APIError(400, str(exc)) from None
     if latest is None:
@@ -203,10 +207,9 @@ async def _decide(
     answer says of it."""
     latest_version = _parse(latest.version, 400)
     requested = _parse(request.version, 400)
-    query = _published(request, named, named.channel.id if named.channel else None, None)
     if requested.compare(latest_version) < 0 and not gates.admits(latest):
         latest, latest_version = await _newest_admitted(
-            store, request, query, (requested, None), gates
+            store, request, named, (requested, None), gates
         )
     intermediate = await _lowest_step(
         store,
@@ -218,7 +221,7 @@ async def _decide(
         # A device outside a required build's rollout cannot pass it: it is held below.
         below = _parse(intermediate.version, 500)
         latest, latest_version = await _newest_admitted(
-            store, request, query, (requested, below), gates
+            store, request, named, (requested, below), gates
         )
         intermediate = None
     if intermediate is not None:
@@ -250,14 +253,16 @@ async def _decide(
 async def _newest_admitted(
     store: Store,
     request: CheckRequest,
-    query: VersionFilter,
+    named: _Named,
     bounds: tuple[GoVersion, GoVersion | None],
     gates: Gates,
 ) -> tuple[Version, GoVersion]:
     """The highest matching version (below ``below``) the device may be offered: its own or
     a lower one, or one whose rollout admits it. Read page by page in the database ordering,
-    only when a rollout left the device out (the common check never comes here)."""
+    only when a rollout left the device out (the common check never comes here). The
+    versions are those of step 6 (:func:`_latest`)."""
     requested, below = bounds
+    query = _candidates(request, named)
     skip = 0
     while True:
         try:
