@@ -26,8 +26,11 @@ Tenant = tuple[FastAPI, httpx.AsyncClient, dict[str, str]]
 
 
 @pytest.fixture(
-    params=[("1.4.6", "local"), ("2.1", "local"), ("2.1", "minio")],
-    ids=["1.4.6-local", "2.1-local", "2.1-minio"],
+    params=[
+        pytest.param(("1.4.6", "local"), id="1.4.6-local"),
+        pytest.param(("2.1", "local"), id="2.1-local"),
+        pytest.param(("2.1", "minio"), id="2.1-minio", marks=pytest.mark.s3),
+    ]
 )
 async def tenant(settings_factory, request) -> AsyncIterator[Tenant]:
     """A public and a private app with version 1.0.1 on a squirrel_windows platform, the
