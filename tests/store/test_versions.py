@@ -44,6 +44,33 @@ def version(
     )
 
 
+async def test_artifacts_keep_the_fields_of_later_servers(store):
+    """An artifact's fields beyond v1.4.6's (v2.1's ``sparkle`` block...) are kept through
+    inserts, appends, saves and every way of reading, on both backends."""
+    block = {"file_name": "A 1.zip", "kind": "full", "sparkle_version": "1", "raw_item": "<i/>"}
+    first = version("1.0.0")
+    first.artifacts[0].extra["sparkle"] = dict(block)
+    await store.versions.insert(first)
+    added = Artifact(link="l2", platform=P1, arch=A1, package=".delta")
+    added.extra["sparkle"] = {"file_name": "d.delta", "kind": "delta"}
+    assert await store.versions.append_artifacts(first.id, [added], WHEN)
+    found = await store.versions.get(first.id)
+    assert found is not None
+    assert [a.extra for a in found.artifacts] == [
+        {"sparkle": block},
+        {"sparkle": {"file_name": "d.delta", "kind": "delta"}},
+    ]
+    found.artifacts[1].extra = {}
+    await store.versions.save(found)
+    latest = await store.versions.latest(VersionFilter(owner="admin", app_id=APP))
+    assert latest is not None
+    assert [a.extra for a in latest.artifacts] == [{"sparkle": block}, {}]
+    (page,), _ = await store.versions.search(
+        VersionFilter(owner="admin", app_id=APP), skip=0, limit=5
+    )
+    assert [a.extra for a in page.artifacts] == [{"sparkle": block}, {}]
+
+
 async def test_insert_find_save_delete(store):
     first = version("1.2.3")
     await store.versions.insert(first)

@@ -189,6 +189,10 @@ MIGRATIONS: list[str | Callable[[aiosqlite.Connection], Awaitable[None]]] = [
     ALTER TABLE versions ADD COLUMN rollout_seed TEXT;
     ALTER TABLE versions ADD COLUMN rollout_plan TEXT;
     """,
+    # Fields of an artifact beyond FaynoSync v1.4.6's (v2.1's ``sparkle``...), a JSON object.
+    """
+    ALTER TABLE artifacts ADD COLUMN extra TEXT;
+    """,
 ]
 
 
