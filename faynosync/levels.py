@@ -49,6 +49,10 @@ class ApiLevel:
     """Private /download links escape the key as a query value (space as ``+``)."""
     updater_types: tuple[str, ...]
     """The updaters a platform accepts, in the order the error message lists them."""
+    sparkle_appcasts: bool = False
+    """``sparkle`` as v2.1 has it (docs/behaviour.md#sparkle-appcasts): uploads checked against
+    their appcast and stored under ``sparkle/``, each channel's appcast made from the published
+    versions, checks answered the generic JSON instead of v1.4.6's stub."""
 
 
 V1_4_6 = ApiLevel(
@@ -80,5 +84,6 @@ V2_1 = ApiLevel(
     edit_keys_of_admin=True,
     private_links_query_escaped=True,
     updater_types=(*_V1_UPDATERS, "velopack"),
+    sparkle_appcasts=True,
 )
 LEVELS = {level.name: level for level in (V1_4_6, V2_1)}

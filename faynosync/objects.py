@@ -102,16 +102,31 @@ async def _holders(store: Store, links: list[str]) -> list[tuple[str, str]]:
 
 
 async def refuse_taken(
-    store: Store, objects: Collection[ObjectRef], *, own: str | None = None
+    store: Store,
+    objects: Collection[ObjectRef],
+    *,
+    own: str | None = None,
+    shared: Collection[str] = (),
+    app: str | None = None,
 ) -> None:
     """Raise :class:`KeyTaken` when a document other than ``own`` (a version or an app id)
-    holds one of these links: writing the object would change that document's bytes."""
+    holds one of these links: writing the object would change that document's bytes. The
+    ``shared`` links may be held by versions of ``app`` (a feed all its versions share)."""
     if not objects:
         return
     by_link = {obj.link: obj.key for obj in objects}
     for holder, link in await _holders(store, list(by_link)):
-        if holder != own:
+        if holder != own and not await _shared(store, holder, link, shared, app):
             raise KeyTaken(by_link[link])
+
+
+async def _shared(
+    store: Store, holder: str, link: str, shared: Collection[str], app: str | None
+) -> bool:
+    if link not in shared or app is None:
+        return False
+    version = await store.versions.get(holder)
+    return version is not None and version.app_id == app
 
 
 async def _held(store: Store, objects: Collection[ObjectRef]) -> set[str] | None:

@@ -102,13 +102,15 @@ async def check_version(
     enforce: bool = True,
     now: datetime | None = None,
     releases: ReleasesFiles | None = None,
+    sparkle_appcasts: bool = False,
 ) -> CheckResult:
     """``/checkVersion`` and the RELEASES route: what the client is offered, step by step as
     the original decides it (docs: the update check). Links of the ``hidden`` extensions are
     left out of the answer (API level 2.1: ``.blockmap``, ``.nupkg``). With ``enforce``, a
     ``device`` outside a version's staged rollout is answered as if that version did not
     exist (docs/behaviour.md#staged-rollouts). With ``releases`` (API level 2.1), Squirrel.Windows
-    is answered a public app's RELEASES file instead of a redirect to it."""
+    is answered a public app's RELEASES file instead of a redirect to it. With
+    ``sparkle_appcasts`` (API level 2.1), ``sparkle`` is answered the generic JSON."""
     named = await _resolve(store, request)
     latest = await _latest(store, request, named)
     gates = Gates(device=device, enforce=enforce, now=now or gotime.now())
@@ -122,11 +124,12 @@ async def check_version(
     if not check.found and not _matching(target, named.platform, named.arch):
         not_found = FeedAnswer(200, {"error": "Not found", "update_available": False})
         return CheckResult(not_found, False, facts)
-    answer = updaters.answer(named.updater, check)
+    shape = updaters.shaped_as(named.updater, sparkle_appcasts=sparkle_appcasts)
+    answer = updaters.answer(shape, check)
     if releases is not None and named.updater == "squirrel_windows":
         answer = await releases.answer(answer)
     if check.found:
-        answer = updaters.with_rollout(named.updater, answer, gates.offered(target))
+        answer = updaters.with_rollout(shape, answer, gates.offered(target))
     return CheckResult(answer, True, facts, tuple(gates.met), gates.changes_at)
 
 

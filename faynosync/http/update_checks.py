@@ -144,6 +144,7 @@ async def _compute(
                 if settings.api_level.releases_text
                 else None
             ),
+            sparkle_appcasts=settings.api_level.sparkle_appcasts,
         )
         reply = _render(state, path, result.answer)
         return _Computed(reply, result.cacheable, result.facts, result.gates, result.expires)

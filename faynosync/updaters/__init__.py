@@ -15,7 +15,7 @@ from faynosync.updaters import (
 )
 from faynosync.updaters.answers import CheckAnswer, FeedAnswer
 
-__all__ = ["CheckAnswer", "FeedAnswer", "answer", "resolve", "with_rollout"]
+__all__ = ["CheckAnswer", "FeedAnswer", "answer", "resolve", "shaped_as", "with_rollout"]
 
 UNSUPPORTED = "updater not supported"
 
@@ -32,6 +32,12 @@ _FEEDS: dict[str, Callable[[CheckAnswer], FeedAnswer]] = {
 def answer(updater: str, check: CheckAnswer) -> FeedAnswer:
     """Shape a check's answer for ``updater`` (any other name: the generic JSON)."""
     return _FEEDS.get(updater, manual.answer)(check)
+
+
+def shaped_as(updater: str, *, sparkle_appcasts: bool) -> str:
+    """The updater whose answer a check gets: with v2.1's appcasts, ``sparkle`` clients read
+    the appcast and a check answers the generic JSON."""
+    return "manual" if sparkle_appcasts and updater == "sparkle" else updater
 
 
 def with_rollout(updater: str, shaped: FeedAnswer, rollout: dict[str, object] | None) -> FeedAnswer:

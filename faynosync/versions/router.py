@@ -43,7 +43,11 @@ _NAMES_400 = (
     "parameter`, `invalid channel parameter`…); a channel, platform or arch missing while the "
     "tenant has some (`you have a created channels, setting channel is required`…) or unknown "
     "(`wrong name of channel. Channel does not exist`…); an updater's file or signature "
-    "missing (`electron-builder updater requires a YML/YAML file…`…)."
+    "missing (`electron-builder updater requires a YML/YAML file…`…); at API level 2.1, a "
+    "`sparkle` upload's appcast missing, refused or not describing every archive and delta "
+    "(`sparkle updater requires exactly one appcast*.xml feed file…`, `invalid sparkle "
+    "appcast: …`, `sparkle appcast has no matching <enclosure> for uploaded file(s): …`; "
+    "docs/behaviour.md#sparkle-appcasts)."
 )
 _ROLLOUT_400 = (
     'Staged rollouts (README, "Staged rollouts"): `rollout` outside 0..100 (`rollout must be '
@@ -136,6 +140,7 @@ async def upload(
             files=form.file_list("file"),
             multipart=form.multipart,
             rollout_always=settings.api_level.rollout_always_stored,
+            appcasts=settings.api_level.sparkle_appcasts,
         )
     if notifier is not None:
         notifier.version_uploaded(version_id)
@@ -169,6 +174,7 @@ async def update_version(
             links=links,
             principal=principal,
             keys_of_admin=settings.api_level.edit_keys_of_admin,
+            appcasts=settings.api_level.sparkle_appcasts,
             data=version_data(form),
             intermediate=form.value("intermediate"),
             files=form.file_list("file"),
@@ -200,11 +206,17 @@ async def delete_version(
     store: StoreDep,
     storage: StorageDep,
     links: LinksDep,
+    settings: SettingsDep,
     principal: CanDelete,
 ) -> Response:
     version_id = id_param(query_value(request, "id"))
     await service.delete_version(
-        store=store, storage=storage, links=links, principal=principal, version_id=version_id
+        store=store,
+        storage=storage,
+        links=links,
+        principal=principal,
+        version_id=version_id,
+        appcasts=settings.api_level.sparkle_appcasts,
     )
     return GoJSONResponse({"deleteSpecificAppResult.DeletedCount": 1})
 
@@ -284,6 +296,7 @@ async def delete_artifacts(
     storage: StorageDep,
     links: LinksDep,
     staging: StagingDep,
+    settings: SettingsDep,
     principal: CanDelete,
 ) -> Response:
     async with open_form(request, staging) as form:
@@ -294,6 +307,7 @@ async def delete_artifacts(
             principal=principal,
             data=version_data(form),
             with_files=bool(form.file_list("file")),
+            appcasts=settings.api_level.sparkle_appcasts,
         )
     return GoJSONResponse({"deleteSpecificArtifactResult": done})
 

@@ -7,6 +7,7 @@ fails half-way, the objects it stored are removed again unless a version refers 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -38,7 +39,7 @@ from faynosync.storage.staging import StagedFile
 from faynosync.store import DuplicateKey, Store
 from faynosync.store.models import Artifact, ChangelogEntry, Meta, Version
 from faynosync.updaters import uploads
-from faynosync.versions import rollouts
+from faynosync.versions import rollouts, sparkle
 from faynosync.versions.layout import artifact_key
 from faynosync.versions.schemas import VersionData
 
@@ -69,6 +70,8 @@ class VersionScope:
     channel: Meta | None
     platform: Meta | None
     arch: Meta | None
+    sparkle: dict[str, dict[str, str]] | None = None
+    """The ``sparkle`` block of each uploaded archive and delta (API level 2.1)."""
 
     @property
     def channel_id(self) -> str:
@@ -97,6 +100,7 @@ def place_files(
     version: str,
     private: bool,
     files: list[StagedFile],
+    appcasts: bool = False,
 ) -> list[tuple[ObjectRef, StagedFile]]:
     """Where each uploaded file goes (docs/behaviour.md#object-keys) and the link stored for it
     (docs/behaviour.md#links)."""
@@ -111,6 +115,7 @@ def place_files(
             platform=data.platform,
             arch=data.arch,
             filename=upload.filename,
+            appcasts=appcasts,
         )
         try:
             check_new_key(key)
@@ -190,24 +195,33 @@ async def upload(
     files: list[StagedFile],
     multipart: bool,
     rollout_always: bool = False,
+    appcasts: bool = False,
 ) -> str:
     """``POST /upload``: a new version, or artifacts added to an existing one. Returns its id.
 
     ``intermediate`` is the form field of that name: when given it overrides the flag. Every
     check runs before the first file is stored (:func:`_upload_scope`). A new version gets the
     rollout asked for (with ``rollout_always``, API level 2.1, always one: 100 and a seed); an
-    existing one keeps its own.
+    existing one keeps its own. With ``appcasts`` (API level 2.1), Sparkle as v2.1 has it
+    (:mod:`faynosync.versions.sparkle`).
     """
     rollout = rollouts.read_edit(data)
     _override_intermediate(data, intermediate)
     version = normalise(data.version)
-    target = await _upload_scope(store, principal, data, version, files, multipart)
+    target = await _upload_scope(store, principal, data, version, files, multipart, appcasts)
     owner = principal.owner
     app = target.app
     planned = place_files(
-        links, data, owner=owner, version=version, private=app.private, files=files
+        links,
+        data,
+        owner=owner,
+        version=version,
+        private=app.private,
+        files=files,
+        appcasts=appcasts,
     )
     artifacts = new_artifacts(planned, target, data.signature)
+    sparkle.attach(target.sparkle, files, artifacts)
     existing = await store.versions.find(app.id, version, owner)
     _refuse_duplicates(existing.artifacts if existing else [], artifacts)
 
@@ -217,12 +231,16 @@ async def upload(
         # hold these keys (names can meet: app demo-acme of corp, app demo of acme-corp).
         existing = await store.versions.find(app.id, version, owner)
         _refuse_duplicates(existing.artifacts if existing else [], artifacts)
-        await objects.refuse_taken(store, [stored for stored, _ in planned])
+        await objects.refuse_taken(
+            store, [s for s, _ in planned], shared=sparkle.shared_links(planned), app=app.id
+        )
         await store_files(storage, planned, written)
         fresh = _new_version(target, version, data, artifacts, owner)
         rollouts.for_new_version(fresh, rollout, always=rollout_always, now=fresh.updated_at)
         version_id, created = await _add_to_version(store, existing, fresh, artifacts)
         await _refuse_if_gone(store, target, version_id, created, [a.link for a in artifacts])
+    if target.sparkle is not None:
+        await sparkle.refresh(store=store, storage=storage, links=links, app_id=app.id)
     return version_id
 
 
@@ -233,6 +251,7 @@ async def _upload_scope(
     version: str,
     files: list[StagedFile],
     multipart: bool,
+    appcasts: bool = False,
 ) -> VersionScope:
     """What an upload is for, checked in the original's order: the names' syntax, the
     channel, platform and arch, the form, the updater's files, the app, a team user's lists."""
@@ -251,8 +270,11 @@ async def _upload_scope(
         await _token_may_upload(store, principal, data.app_name)
     if not multipart:
         raise APIError(400, "multipart form data is required")
+    blocks = None
     if data.updater:
         uploads.check_files(data.updater, [f.filename for f in files])
+        if appcasts:
+            blocks = sparkle.read_upload(data.updater, files)
         uploads.check_params(data.updater, data.signature)
     if not files:
         raise APIError(500, "no results found. Please check your files.")
@@ -267,7 +289,7 @@ async def _upload_scope(
     ):
         if meta is not None:
             check_access(principal, resource, meta.id)
-    return VersionScope(app=app, channel=channel, platform=platform, arch=arch)
+    return VersionScope(app=app, channel=channel, platform=platform, arch=arch, sparkle=blocks)
 
 
 def _override_intermediate(data: VersionData, field: str) -> None:
@@ -410,13 +432,15 @@ async def update_version(
     files: list[StagedFile],
     multipart: bool,
     keys_of_admin: bool = False,
+    appcasts: bool = False,
 ) -> None:
     """``POST /apps/update``: flags (an omitted flag is false), changelog, more artifacts;
     ``intermediate`` as in :func:`upload`. New objects are named after the caller, or with
-    ``keys_of_admin`` (API level 2.1) after its admin. The rollout changes only where asked."""
+    ``keys_of_admin`` (API level 2.1) after its admin. The rollout changes only where asked.
+    ``appcasts`` as for :func:`upload`."""
     rollout = rollouts.read_edit(data)
     _override_intermediate(data, intermediate)
-    target, current = await _version_to_edit(store, principal, data, files, multipart)
+    target, current = await _version_to_edit(store, principal, data, files, multipart, appcasts)
     version_name = current.version
 
     private = target.app.private
@@ -429,19 +453,30 @@ async def update_version(
         version=version_name,
         private=private,
         files=files,
+        appcasts=appcasts,
     )
-    added = _edit(current, data, new_artifacts(planned, target, data.signature))
+    artifacts = new_artifacts(planned, target, data.signature)
+    sparkle.attach(target.sparkle, files, artifacts)
+    added = _edit(current, data, artifacts)
     if rollout is not None:
         rollouts.apply(current, rollout, now=current.updated_at)
 
     written: list[ObjectRef] = []
     async with writing(store, storage, [stored.key for stored, _ in planned], written):
         # A file sent again replaces this version's own object; another version's never.
-        await objects.refuse_taken(store, [stored for stored, _ in planned], own=current.id)
+        await objects.refuse_taken(
+            store,
+            [stored for stored, _ in planned],
+            own=current.id,
+            shared=sparkle.shared_links(planned),
+            app=current.app_id,
+        )
         await store_files(storage, planned, written)
         await store.versions.save(current)
         if files:
             await _refuse_if_gone(store, target, current.id, False, added)
+    if appcasts and sparkle.feeds_of(current):
+        await sparkle.refresh(store=store, storage=storage, links=links, app_id=current.app_id)
 
 
 async def _version_to_edit(
@@ -450,6 +485,7 @@ async def _version_to_edit(
     data: VersionData,
     files: list[StagedFile],
     multipart: bool,
+    appcasts: bool = False,
 ) -> tuple[VersionScope, Version]:
     """What ``/apps/update`` names and the version it edits, checked in the original's order."""
     if files:
@@ -461,9 +497,13 @@ async def _version_to_edit(
             raise APIError(500, "app_name not found in apps_meta collection")
         await check_file_target(store, data, principal.owner)
     version_id = id_param(data.id)
+    blocks = None
     if multipart and data.updater:
         uploads.check_files(data.updater, [f.filename for f in files])
+        if appcasts:
+            blocks = sparkle.read_upload(data.updater, files)
     target = await _edit_target(store, principal, data)
+    target.sparkle = blocks
     current = await store.versions.get(version_id)
     if (
         current is None
@@ -539,8 +579,10 @@ async def delete_version(
     links: Links,
     principal: Principal,
     version_id: str,
+    appcasts: bool = False,
 ) -> None:
-    """``DELETE /apps/delete``: the version document and every object of its artifacts."""
+    """``DELETE /apps/delete``: the version document and every object of its artifacts; with
+    ``appcasts`` (API level 2.1), the app's Sparkle appcasts made again without it."""
 
     def refused(details: str) -> APIError:
         return APIError(500, "failed to delete specific version of app", details=details)
@@ -554,6 +596,10 @@ async def delete_version(
         # A concurrent request deleted it first: that one reports the deletion.
         raise refused(f'no app found with ID ObjectID("{version_id}")')
     problem = await _delete_objects(links, storage, store, version, version.artifacts)
+    if appcasts and (feeds := sparkle.feeds_of(version)):
+        await sparkle.refresh(
+            store=store, storage=storage, links=links, app_id=version.app_id, touched=feeds
+        )
     if problem:
         raise APIError(400, problem)
 
@@ -566,6 +612,7 @@ async def delete_artifacts(
     principal: Principal,
     data: VersionData,
     with_files: bool,
+    appcasts: bool = False,
 ) -> bool:
     """``POST /artifact/delete``: remove artifacts by index, one after the other.
 
@@ -597,6 +644,11 @@ async def delete_artifacts(
     version.updated_at = gotime.now()
     await store.versions.save(version)
     problem = await _delete_objects(links, storage, store, version, removed)
+    gone = sparkle.feeds_of(dataclasses.replace(version, artifacts=removed))
+    if appcasts and gone:
+        await sparkle.refresh(
+            store=store, storage=storage, links=links, app_id=version.app_id, touched=gone
+        )
     if problem:
         raise APIError(400, problem)
     return True

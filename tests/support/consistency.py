@@ -19,7 +19,10 @@ async def referenced(env: Env, owners: list[str]) -> set[tuple[str, str | None]]
         )
         for version in versions:
             for artifact in version.artifacts:
-                key = key_from_private_link(artifact.link)
+                key = key_from_private_link(
+                    artifact.link,
+                    query_escaped=env.settings.api_level.private_links_query_escaped,
+                )
                 bucket = "private" if key is not None else "public"
                 found.add((bucket, key or env.storage.public_key(artifact.link)))
         for app in await env.store.meta.list(Kind.APP, owner, limit=10**6):
