@@ -5,9 +5,11 @@ generic JSON on /checkVersion. At 1.4.6: the stub and the electron-builder layou
 
 from __future__ import annotations
 
+import asyncio
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -17,6 +19,7 @@ from fastapi import FastAPI
 
 from faynosync.store.models import Kind, Version, VersionFilter
 from faynosync.updaters import appcast
+from faynosync.versions import sparkle
 from tests.support.api import (
     admin_headers,
     assert_error,
@@ -524,3 +527,97 @@ async def test_an_edit_naming_sparkle_needs_its_files(tenant):
     enclosure = tenant.items()[0].find("enclosure")
     assert enclosure is not None
     assert enclosure.get("url") == tar.link
+
+
+# --- channels, other updaters, rollouts, concurrency ------------------------------------------
+
+
+async def test_each_channel_has_its_appcast(tenant):
+    at_2_1(tenant)
+    await create(tenant.client, tenant.headers, "channel", "beta")
+    assert (await tenant.upload("1.0.0", "100")).status_code == 200
+    response = await tenant.upload("1.1.0", "110", channel="beta")
+    assert response.status_code == 200, response.text
+    assert tenant.builds() == ["100"]
+    beta = read_object(tenant.settings, "public", KEY.replace("stable", "beta"))
+    (made,) = ET.fromstring(beta).findall("channel/item")
+    assert made.findtext(f"{S}version") == "110"
+    await tenant.consistent()
+
+
+async def test_other_updaters_are_unchanged_at_2_1(tenant):
+    at_2_1(tenant)
+    await create(tenant.client, tenant.headers, "platform", "linux")
+    data = {**release_data("1.0.0", platform="linux"), "updater": "manual"}
+    response = await upload(tenant.client, tenant.headers, data, ("appcast.xml", b"<x"))
+    assert response.status_code == 200, response.text
+    (version,) = await tenant.versions()
+    (artifact,) = version.artifacts
+    assert artifact.extra == {}
+    assert tenant.app.state.links.key_of(artifact.link, private=False) == (
+        "myapp-admin/stable/linux/arm64/myapp-1.0.0.xml"
+    )
+    assert {k for _, k in stored_objects(tenant.settings)} == {
+        "myapp-admin/stable/linux/arm64/myapp-1.0.0.xml"
+    }
+
+
+async def test_the_generic_answer_carries_the_rollout_at_2_1(tenant):
+    at_2_1(tenant)
+    assert (await tenant.upload("1.1.0", "110", rollout=40)).status_code == 200
+    query = {
+        "app_name": "myapp",
+        "version": "1.0.0",
+        "channel": "stable",
+        "platform": "mac",
+        "arch": "arm64",
+        "owner": "admin",
+    }
+    body = (await tenant.client.get("/checkVersion", params=query)).json()
+    assert body["rollout"]["percent"] == 40
+
+
+async def test_concurrent_changes_leave_the_last_state(tenant):
+    at_2_1(tenant)
+    for version, build in (("1.0.0", "100"), ("1.1.0", "110"), ("1.2.0", "120")):
+        assert (await tenant.upload(version, build)).status_code == 200
+    edits = [
+        tenant.edit("1.0.0", publish=False),
+        tenant.edit("1.1.0", publish=True, critical=True),
+        tenant.edit("1.2.0", publish=False),
+    ]
+    responses = await asyncio.gather(*edits)
+    assert [r.status_code for r in responses] == [200, 200, 200], [r.text for r in responses]
+    assert tenant.builds() == ["110"]
+    assert tenant.items()[0].find(f"{S}criticalUpdate") is not None
+    await tenant.consistent()
+
+
+async def test_an_appcast_another_request_holds_is_left_to_it(tenant, monkeypatch):
+    at_2_1(tenant)
+    assert (await tenant.upload("1.0.0", "100")).status_code == 200
+    store = tenant.app.state.store
+    until = datetime.now(UTC) + timedelta(seconds=60)
+    assert await store.claims.acquire(KEY, "another-request", until)
+    monkeypatch.setattr(sparkle, "CLAIM_TRIES", 2)
+    monkeypatch.setattr(sparkle, "CLAIM_PAUSE", 0.01)
+    assert (await tenant.edit("1.0.0", publish=True, critical=True)).status_code == 200
+    assert tenant.items()[0].find(f"{S}criticalUpdate") is None  # not made meanwhile
+    await store.claims.release(KEY, "another-request")
+    assert (await tenant.edit("1.0.0", publish=True, critical=True)).status_code == 200
+    assert tenant.items()[0].find(f"{S}criticalUpdate") is not None
+
+
+async def test_an_appcast_key_held_by_another_apps_version_is_not_written(tenant):
+    at_2_1(tenant)
+    assert (await tenant.upload("1.0.0", "100")).status_code == 200
+    store = tenant.app.state.store
+    # The app is renamed and another takes its name: the old versions keep their links.
+    old = await store.meta.get_by_name(Kind.APP, "myapp", "admin")
+    old.name = "renamed"
+    await store.meta.update(old)
+    before = read_object(tenant.settings, "public", KEY)
+    await create_app(tenant.client, tenant.headers, "myapp")
+    response = await tenant.upload("2.0.0", "200")
+    assert response.status_code == 409
+    assert read_object(tenant.settings, "public", KEY) == before
