@@ -99,8 +99,9 @@ def artifact_from(row: sqlite3.Row, prefix: str = "") -> Artifact:
 
 
 def extra_json(artifact: Artifact) -> str | None:
-    """An artifact's fields beyond v1.4.6's, as the ``extra`` column keeps them."""
-    return json.dumps(artifact.extra, default=str) if artifact.extra else None
+    """The fields another server (or v2.1's uploads) added to an artifact, in order; None if
+    there are none."""
+    return json.dumps(artifact.extra, separators=(",", ":")) if artifact.extra else None
 
 
 def version_from(row: sqlite3.Row, artifacts: list[Artifact]) -> Version:

@@ -189,7 +189,7 @@ MIGRATIONS: list[str | Callable[[aiosqlite.Connection], Awaitable[None]]] = [
     ALTER TABLE versions ADD COLUMN rollout_seed TEXT;
     ALTER TABLE versions ADD COLUMN rollout_plan TEXT;
     """,
-    # Fields of an artifact beyond FaynoSync v1.4.6's (v2.1's ``sparkle``...), a JSON object.
+    # The fields FaynoSync v2.1 adds to artifacts (``velopack``, ...), a JSON object in order.
     """
     ALTER TABLE artifacts ADD COLUMN extra TEXT;
     """,
