@@ -6,6 +6,7 @@ generic JSON on /checkVersion. At 1.4.6: the stub and the electron-builder layou
 from __future__ import annotations
 
 import asyncio
+import json
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -621,3 +622,30 @@ async def test_an_appcast_key_held_by_another_apps_version_is_not_written(tenant
     response = await tenant.upload("2.0.0", "200")
     assert response.status_code == 409
     assert read_object(tenant.settings, "public", KEY) == before
+
+
+async def test_hostile_file_names_are_refused_cleanly(tenant):
+    at_2_1(tenant)
+    boundary = "sparkle-boundary"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="data"\r\n\r\n'.encode()
+        + json.dumps(release_data("1.0.0")).encode()
+        + b"\r\n"
+    ]
+    body = feed(item("1.0.0", "100"))
+    for quoted, content in (("appcast.xml", body), ("%ED%A0%80.zip", b"z"), ("..", b"d")):
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            f"filename*=UTF-8''{quoted}\r\n\r\n".encode()
+            + content
+            + b"\r\n"
+        )
+    response = await tenant.client.post(
+        "/upload",
+        content=b"".join(parts) + f"--{boundary}--\r\n".encode(),
+        headers={**tenant.headers, "Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    # Each byte of the ill-formed UTF-8 name is read as U+FFFD, as Go reads it.
+    assert_error(response, 400, appcast.UNMATCHED.format("\ufffd" * 3 + ".zip"))
+    assert await tenant.versions() == []
+    assert stored_objects(tenant.settings) == set()
