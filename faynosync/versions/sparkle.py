@@ -179,12 +179,11 @@ async def _write(
             async with objects.claimed(store, [target]):
                 await objects.refuse_taken(store, [ref], shared=[ref.link], app=app.id)
                 # Read under the claim: a change made before is in this appcast.
-                releases = _releases(await _versions(store, app), feed)
-                if not releases and not await store.versions.holding([ref.link]):
-                    # Nothing left to list and no version holds it: no appcast at all.
+                if not await store.versions.holding([ref.link]):
+                    # No version holds the appcast (its uploads were deleted): none is kept.
                     await delete_quietly(storage, target, private=False)
                     return
-                body = appcast.build(app.name, releases)
+                body = appcast.build(app.name, _releases(await _versions(store, app), feed))
                 await storage.put(
                     target, io.BytesIO(body), private=False, content_type=CONTENT_TYPE
                 )

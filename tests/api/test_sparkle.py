@@ -649,3 +649,25 @@ async def test_hostile_file_names_are_refused_cleanly(tenant):
     assert_error(response, 400, appcast.UNMATCHED.format("\ufffd" * 3 + ".zip"))
     assert await tenant.versions() == []
     assert stored_objects(tenant.settings) == set()
+
+
+async def test_no_appcast_is_kept_once_no_version_holds_it(tenant):
+    at_2_1(tenant)
+    assert (await tenant.upload("1.0.0", "100")).status_code == 200
+    (version,) = await tenant.versions()
+    index = next(i for i, a in enumerate(version.artifacts) if a.package == ".xml")
+    data = {
+        "id": version.id,
+        "app_name": "myapp",
+        "version": "1.0.0",
+        "artifacts_to_delete": [str(index)],
+    }
+    response = await tenant.client.post(
+        "/artifact/delete", files=data_files(data), headers=tenant.headers
+    )
+    assert response.json() == {"deleteSpecificArtifactResult": True}
+    assert ("public", KEY) not in stored_objects(tenant.settings)
+    # An edit of the version does not bring it back: nothing would hold it.
+    assert (await tenant.edit("1.0.0", publish=True, critical=True)).status_code == 200
+    assert ("public", KEY) not in stored_objects(tenant.settings)
+    await tenant.consistent()
