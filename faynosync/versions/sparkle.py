@@ -149,6 +149,17 @@ async def refresh(
         log.exception("the Sparkle appcasts of app %s could not be made", app_id)
 
 
+def _held(links: Links, versions: list[Version], target: str) -> bool:
+    """Whether one of the versions holds the object (its link read back to the key, so that
+    links made under another ``API_URL`` count)."""
+    return any(
+        links.key_of(a.link, private=False) == target
+        for version in versions
+        for a in version.artifacts
+        if appcast.is_appcast(a.link.rsplit("/", 1)[-1])
+    )
+
+
 async def _name(store: Store, kind: Kind, meta_id: str) -> str:
     meta = await store.meta.get(kind, meta_id)
     return meta.name if meta else ""
@@ -179,11 +190,12 @@ async def _write(
             async with objects.claimed(store, [target]):
                 await objects.refuse_taken(store, [ref], shared=[ref.link], app=app.id)
                 # Read under the claim: a change made before is in this appcast.
-                if not await store.versions.holding([ref.link]):
+                versions = await _versions(store, app)
+                if not _held(links, versions, target):
                     # No version holds the appcast (its uploads were deleted): none is kept.
                     await delete_quietly(storage, target, private=False)
                     return
-                body = appcast.build(app.name, _releases(await _versions(store, app), feed))
+                body = appcast.build(app.name, _releases(versions, feed))
                 await storage.put(
                     target, io.BytesIO(body), private=False, content_type=CONTENT_TYPE
                 )
