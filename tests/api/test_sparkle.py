@@ -156,13 +156,15 @@ class Tenant:
         return [str(i.findtext(f"{S}version")) for i in self.items()]
 
 
-@pytest.fixture(
-    params=[
-        pytest.param(("1.4.6", "local"), id="1.4.6-local"),
-        pytest.param(("2.1", "local"), id="2.1-local"),
-        pytest.param(("2.1", "minio"), id="2.1-minio", marks=pytest.mark.s3),
-    ]
-)
+AT_2_1 = [
+    pytest.param(("2.1", "local"), id="2.1-local"),
+    pytest.param(("2.1", "minio"), id="2.1-minio", marks=pytest.mark.s3),
+]
+at_2_1 = pytest.mark.parametrize("tenant", AT_2_1, indirect=True)
+"""Runs the test at API level 2.1 only."""
+
+
+@pytest.fixture(params=[pytest.param(("1.4.6", "local"), id="1.4.6-local"), *AT_2_1])
 async def tenant(settings_factory, request) -> AsyncIterator[Tenant]:
     """A public app ``myapp`` and a private ``secret``, a ``sparkle`` platform ``mac``."""
     level, storage = request.param
@@ -176,11 +178,6 @@ async def tenant(settings_factory, request) -> AsyncIterator[Tenant]:
         updaters = [{"type": "sparkle", "default": True}]
         await create(client, headers, "platform", "mac", updaters=updaters)
         yield Tenant(app, client, headers, level, storage)
-
-
-def at_2_1(tenant: Tenant) -> None:
-    if tenant.level != "2.1":
-        pytest.skip("API level 2.1 only")
 
 
 async def test_an_upload_keeps_each_item_and_makes_the_appcast(tenant):
@@ -245,8 +242,8 @@ async def test_an_upload_keeps_each_item_and_makes_the_appcast(tenant):
     assert links[".xml"].endswith("appcast.stable.xml")
 
 
+@at_2_1
 async def test_the_appcast_follows_every_change(tenant):
-    at_2_1(tenant)
     assert (await tenant.upload("1.0.0", "100")).status_code == 200
     assert (await tenant.upload("1.2.0", "120", publish=False)).status_code == 200
     assert (await tenant.upload("1.10.0", "1100")).status_code == 200
@@ -300,8 +297,8 @@ async def test_the_appcast_follows_every_change(tenant):
     await tenant.consistent()
 
 
+@at_2_1
 async def test_a_private_apps_appcast_is_not_made_in_the_public_bucket(tenant):
-    at_2_1(tenant)
     response = await tenant.upload("1.0.0", "100", app_name="secret")
     assert response.status_code == 200, response.text
     objects = stored_objects(tenant.settings)
@@ -333,8 +330,8 @@ async def test_check_version_answers_the_generic_json_at_2_1(tenant):
     assert body["update_url_delta"] == links[".delta"]
 
 
+@at_2_1
 async def test_a_second_release_shares_the_appcast_key(tenant):
-    at_2_1(tenant)
     for version, build in (("1.0.0", "100"), ("1.1.0", "110")):
         response = await tenant.upload(version, build)
         assert response.status_code == 200, response.text
@@ -367,6 +364,7 @@ ONE = (
 )
 
 
+@at_2_1
 @pytest.mark.parametrize(
     ("body", "error"),
     [
@@ -427,7 +425,6 @@ ONE = (
     ],
 )
 async def test_hostile_appcasts_are_refused_and_nothing_is_kept(tenant, body, error):
-    at_2_1(tenant)
     files = [("appcast.xml", body), ("a.zip", b"zip")]
     response = await upload(tenant.client, tenant.headers, release_data("1.0.0"), *files)
     assert_error(response, 400, error)
@@ -435,8 +432,8 @@ async def test_hostile_appcasts_are_refused_and_nothing_is_kept(tenant, body, er
     assert stored_objects(tenant.settings) == set()
 
 
+@at_2_1
 async def test_an_appcast_over_the_size_bound_is_refused(tenant, monkeypatch):
-    at_2_1(tenant)
     monkeypatch.setattr(appcast, "MAX_BYTES", 100)
     response = await tenant.upload("1.0.0", "100")
     assert_error(response, 400, "invalid sparkle appcast: larger than 0 MiB")
@@ -476,8 +473,8 @@ async def test_uploads_the_appcast_does_not_describe_are_refused(tenant, files, 
     assert stored_objects(tenant.settings) == set()
 
 
+@at_2_1
 async def test_a_sparkle_prefixed_updater_is_only_checked_by_name(tenant):
-    at_2_1(tenant)
     data = release_data("1.0.0", updater="sparkle_beta")
     files = [("appcast.xml", b"not xml"), ("a.zip", b"z")]
     response = await upload(tenant.client, tenant.headers, data, *files)
@@ -486,8 +483,8 @@ async def test_a_sparkle_prefixed_updater_is_only_checked_by_name(tenant):
     assert all("sparkle" not in a.extra for a in version.artifacts)
 
 
+@at_2_1
 async def test_an_edit_naming_sparkle_needs_its_files(tenant):
-    at_2_1(tenant)
     assert (await tenant.upload("1.0.0", "100")).status_code == 200
     response = await tenant.edit("1.0.0", updater="sparkle", platform="mac", arch="arm64")
     assert_error(response, 400, appcast.APPCAST_COUNT)
@@ -533,8 +530,8 @@ async def test_an_edit_naming_sparkle_needs_its_files(tenant):
 # --- channels, other updaters, rollouts, concurrency ------------------------------------------
 
 
+@at_2_1
 async def test_each_channel_has_its_appcast(tenant):
-    at_2_1(tenant)
     await create(tenant.client, tenant.headers, "channel", "beta")
     assert (await tenant.upload("1.0.0", "100")).status_code == 200
     response = await tenant.upload("1.1.0", "110", channel="beta")
@@ -546,8 +543,8 @@ async def test_each_channel_has_its_appcast(tenant):
     await tenant.consistent()
 
 
+@at_2_1
 async def test_other_updaters_are_unchanged_at_2_1(tenant):
-    at_2_1(tenant)
     await create(tenant.client, tenant.headers, "platform", "linux")
     data = {**release_data("1.0.0", platform="linux"), "updater": "manual"}
     response = await upload(tenant.client, tenant.headers, data, ("appcast.xml", b"<x"))
@@ -563,8 +560,8 @@ async def test_other_updaters_are_unchanged_at_2_1(tenant):
     }
 
 
+@at_2_1
 async def test_the_generic_answer_carries_the_rollout_at_2_1(tenant):
-    at_2_1(tenant)
     assert (await tenant.upload("1.1.0", "110", rollout=40)).status_code == 200
     query = {
         "app_name": "myapp",
@@ -578,8 +575,8 @@ async def test_the_generic_answer_carries_the_rollout_at_2_1(tenant):
     assert body["rollout"]["percent"] == 40
 
 
+@at_2_1
 async def test_concurrent_changes_leave_the_last_state(tenant):
-    at_2_1(tenant)
     for version, build in (("1.0.0", "100"), ("1.1.0", "110"), ("1.2.0", "120")):
         assert (await tenant.upload(version, build)).status_code == 200
     edits = [
@@ -594,8 +591,8 @@ async def test_concurrent_changes_leave_the_last_state(tenant):
     await tenant.consistent()
 
 
+@at_2_1
 async def test_an_appcast_another_request_holds_is_left_to_it(tenant, monkeypatch):
-    at_2_1(tenant)
     assert (await tenant.upload("1.0.0", "100")).status_code == 200
     store = tenant.app.state.store
     until = datetime.now(UTC) + timedelta(seconds=60)
@@ -609,8 +606,8 @@ async def test_an_appcast_another_request_holds_is_left_to_it(tenant, monkeypatc
     assert tenant.items()[0].find(f"{S}criticalUpdate") is not None
 
 
+@at_2_1
 async def test_an_appcast_key_held_by_another_apps_version_is_not_written(tenant):
-    at_2_1(tenant)
     assert (await tenant.upload("1.0.0", "100")).status_code == 200
     store = tenant.app.state.store
     # The app is renamed and another takes its name: the old versions keep their links.
@@ -624,8 +621,8 @@ async def test_an_appcast_key_held_by_another_apps_version_is_not_written(tenant
     assert read_object(tenant.settings, "public", KEY) == before
 
 
+@at_2_1
 async def test_hostile_file_names_are_refused_cleanly(tenant):
-    at_2_1(tenant)
     boundary = "sparkle-boundary"
     parts = [
         f'--{boundary}\r\nContent-Disposition: form-data; name="data"\r\n\r\n'.encode()
@@ -651,8 +648,8 @@ async def test_hostile_file_names_are_refused_cleanly(tenant):
     assert stored_objects(tenant.settings) == set()
 
 
+@at_2_1
 async def test_no_appcast_is_kept_once_no_version_holds_it(tenant):
-    at_2_1(tenant)
     assert (await tenant.upload("1.0.0", "100")).status_code == 200
     (version,) = await tenant.versions()
     index = next(i for i, a in enumerate(version.artifacts) if a.package == ".xml")
