@@ -668,3 +668,23 @@ async def test_no_appcast_is_kept_once_no_version_holds_it(tenant):
     assert (await tenant.edit("1.0.0", publish=True, critical=True)).status_code == 200
     assert ("public", KEY) not in stored_objects(tenant.settings)
     await tenant.consistent()
+
+
+@at_2_1
+async def test_items_a_v2_1_server_stored_are_made_into_the_appcast(tenant):
+    """FaynoSync v2.1.0 stores an item as etree writes it: the ``sparkle:`` prefix without its
+    declaration (the rss element had it)."""
+    assert (await tenant.upload("1.0.0", "100")).status_code == 200
+    (version,) = await tenant.versions()
+    full = next(a for a in version.artifacts if a.package == ".zip")
+    full.extra["sparkle"]["raw_item"] = (
+        "<item><title>1.0.0</title><sparkle:version>100</sparkle:version>"
+        f'<enclosure url="https://example.com/dl/MyApp%201.0.0.zip" length="9" '
+        f'sparkle:edSignature="{SIGNATURE}"/></item>'
+    )
+    await tenant.app.state.store.versions.save(version)
+    assert (await tenant.edit("1.0.0", publish=True)).status_code == 200
+    (made,) = tenant.items()
+    enclosure = made.find("enclosure")
+    assert enclosure is not None
+    assert (enclosure.get("url"), enclosure.get(f"{S}edSignature")) == (full.link, SIGNATURE)
