@@ -102,12 +102,17 @@ def _refuse(reason: str) -> APIError:
     return APIError(400, INVALID + reason)
 
 
+def check_size(size: int) -> None:
+    """An appcast over :data:`MAX_BYTES` is refused (before it is read)."""
+    if size > MAX_BYTES:
+        raise _refuse(f"larger than {MAX_BYTES >> 20} MiB")
+
+
 def parse(data: bytes) -> Any:
     """The root element of an untrusted appcast, or a 400 naming what is wrong with it."""
     if not data.strip():
         raise APIError(400, EMPTY)
-    if len(data) > MAX_BYTES:
-        raise _refuse(f"larger than {MAX_BYTES >> 20} MiB")
+    check_size(len(data))
     body = data.removeprefix(b"\xef\xbb\xbf")
     try:
         body.decode("utf-8")

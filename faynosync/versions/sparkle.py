@@ -55,8 +55,7 @@ def read_upload(updater: str, files: list[StagedFile]) -> dict[str, dict[str, st
     if updater != "sparkle":
         return None
     feed = next(f for f in files if appcast.is_appcast(f.filename))
-    if feed.size > appcast.MAX_BYTES:
-        return appcast.read(b"\0" * (appcast.MAX_BYTES + 1), names)  # refused as too large
+    appcast.check_size(feed.size)
     return appcast.read(feed.path.read_bytes(), names)
 
 
