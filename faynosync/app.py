@@ -30,6 +30,8 @@ from faynosync.http.middleware import Cors, GinFront
 from faynosync.http.update_checks import UpdateChecks
 from faynosync.local_files import router as local_files_router
 from faynosync.notify.slack import SlackNotifier
+from faynosync.reports import router as reports_router
+from faynosync.reports.limits import Counters, ProcessCounters, StoreCounters
 from faynosync.storage import ObjectStorage, open_storage
 from faynosync.storage.links import Links
 from faynosync.storage.staging import remove_stale_staged, staging_dir
@@ -76,6 +78,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(versions_router.public_download)
     else:
         app.include_router(versions_router.guarded_download)
+    if settings.REPORTS_ENABLED:
+        app.include_router(reports_router.ingest_router)
     app.include_router(auth_router.protected)
     app.include_router(versions_router.router)
     app.include_router(catalog_router.router)
@@ -83,6 +87,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(users_router.router)
     app.include_router(telemetry_router.router)
     app.include_router(tokens_router.router)
+    app.include_router(reports_router.keys_router)  # also with reports off, as FaynoSync
+    if settings.REPORTS_ENABLED:
+        app.include_router(reports_router.groups_router)
     app.include_router(local_files_router.router)
     if app.state.cache is not None:
         app.add_middleware(InvalidateOnWrite, cache=app.state.cache)
@@ -150,6 +157,10 @@ async def _start(app: FastAPI, settings: Settings, stack: contextlib.AsyncExitSt
     app.state.links = Links(
         settings.API_URL, storage, query_escaped=settings.api_level.private_links_query_escaped
     )
+    counters: Counters = (
+        StoreCounters(store) if settings.shared_report_limits else ProcessCounters()
+    )
+    app.state.report_counters = counters
     app.state.cache_sync = await _cache_sync(store, app.state.cache, stack)
     app.state.telemetry = _telemetry(settings, store, stack)
     app.state.slack = SlackNotifier(settings, store) if settings.SLACK_ENABLE else None

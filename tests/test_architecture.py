@@ -21,6 +21,7 @@ DOMAINS = {
     "checks",
     "local_files",
     "notify",
+    "reports",
     "system",
     "telemetry",
     "tokens",

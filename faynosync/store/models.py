@@ -255,3 +255,98 @@ class TelemetryBatch:
 
     def __bool__(self) -> bool:
         return bool(self.requests)
+
+
+@dataclass
+class ReportKey:
+    """A report key (FaynoSync v2.1's ``report_keys``): at most one per app, kept in clear (it
+    ships inside the app)."""
+
+    id: str
+    app_id: str
+    owner: str
+    key_value: str
+    created_at: datetime
+    updated_at: datetime
+    app_name: str = ""
+    """The app's name, read with the key (never stored with it)."""
+    app_reports: bool = False
+    """The app's ``reports`` flag, read with the key (never stored with it)."""
+
+
+@dataclass(frozen=True)
+class ReportSubject:
+    """What a report is about: the application, the system, the event (a group's identity)."""
+
+    app_name: str
+    version: str
+    channel: str
+    platform: str
+    arch: str
+    type: str
+    reason: str
+
+
+@dataclass
+class ReportGroup:
+    """Reports of one subject in one app (``report_groups``)."""
+
+    id: str
+    group_hash: str
+    app_id: str
+    owner: str
+    subject: ReportSubject
+    status: str
+    count: int
+    first_seen: datetime
+    last_seen: datetime
+    details_stored: int
+    details_rejected: int
+    created_at: datetime
+    updated_at: datetime
+    tags: list[str] | None = None
+    note: str = ""
+    resolved_at: datetime | None = None
+    resolved_by: str = ""
+
+
+@dataclass
+class ReportBlob:
+    """A report's details, gzip bytes in the private bucket (``report_blobs``)."""
+
+    id: str
+    group_hash: str
+    app_id: str
+    owner: str
+    subject: ReportSubject
+    driver: str
+    bucket: str
+    key: str
+    compressed_size: int
+    decompressed_size: int
+    created_at: datetime
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class GroupFilter:
+    """Which groups a list shows: the tenant's, of ``apps`` when given, matching the rest."""
+
+    owner: str
+    apps: list[str] | None = None
+    status: str = ""
+    """``open`` (also a group without a status), ``resolved``, ``muted``; empty: any."""
+    fields: tuple[tuple[str, str], ...] = ()
+    """(``ReportSubject`` field, value) pairs, exact matches."""
+    seen_from: datetime | None = None
+    seen_to: datetime | None = None
+
+
+@dataclass(frozen=True)
+class GroupChange:
+    """A triage edit: each of status, tags and note when not None."""
+
+    status: str | None = None
+    tags: list[str] | None = None
+    note: str | None = None
+    by: str = ""

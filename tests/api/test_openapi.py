@@ -18,6 +18,7 @@ BODIES = {
     ("post", "/user/create"): "application/json",
     ("post", "/user/update"): "application/json",
     ("delete", "/user/delete"): "application/json",
+    ("post", "/report-keys/regenerate"): "application/json",
     **{
         ("post", f"/{k}/{op}"): "application/json"
         for k in ("channel", "platform", "arch")
