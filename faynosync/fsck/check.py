@@ -86,10 +86,13 @@ class Reference:
     link: str
     private: bool
     holder: str
+    key: str | None = None
+    """The object's key when the document names it by key (a report's details)."""
 
 
 async def references(store: Store) -> AsyncIterator[Reference]:
-    """Every object reference of every tenant: apps' logos, then versions' artifacts."""
+    """Every object reference of every tenant: apps' logos, versions' artifacts, then
+    reports' details."""
     apps: dict[str, tuple[str, bool]] = {}
     async for app in store.meta.every(Kind.APP):
         apps[app.id] = (app.name, app.private)
@@ -100,6 +103,8 @@ async def references(store: Store) -> AsyncIterator[Reference]:
         name, private = apps.get(artifact.app_id, (artifact.app_id, False))
         holder = f"version {artifact.version_id} of app {name} (owner {artifact.owner})"
         yield Reference(artifact.link, private, holder)
+    async for key in store.reports.blob_keys():
+        yield Reference(key, True, "report details", key=key)
 
 
 async def _listing(storage: ObjectStorage) -> dict[tuple[bool, str], StoredObject]:
@@ -148,8 +153,9 @@ async def check(
         if not ref.link:
             continue
         report.links += 1
-        key = object_key(storage, ref.link, private=ref.private)
-        if ref.private:  # a link either API level made names the object it finds
+        key = ref.key or object_key(storage, ref.link, private=ref.private)
+        if ref.private and ref.key is None:
+            # A link either API level made names the object it finds.
             key = next((k for k in private_link_keys(ref.link) if (True, k) in listed), key)
         where = _bucket(ref.private)
         if key is None:

@@ -23,6 +23,7 @@ from fastapi import FastAPI
 from faynosync.config import Settings
 from faynosync.core import gojson
 from faynosync.core.ids import new_id
+from faynosync.fsck.check import Problem, check
 from faynosync.store.models import AppPermissions, Kind, ReportKey
 from tests.support.api import (
     admin_headers,
@@ -896,3 +897,17 @@ async def test_groups_of_a_kind_that_is_not_an_app(app, tenant):
     """A key whose app_id names a channel is an orphan: refused."""
     channel = await store_of(app).meta.list(Kind.CHANNEL, "admin")
     assert channel == []
+
+
+async def test_fsck_knows_the_details_objects(stored):
+    body = event(details=details())
+    await stored.send(body)
+    store, storage = stored.app.state.store, stored.app.state.storage
+    report = await check(store, storage, staging=None, grace=0)
+    assert report.clean, report.problems
+    (blob,) = await store.reports.blobs(
+        "admin", None, hash_of(body), limit=5, now=datetime.now(UTC)
+    )
+    await storage.delete(blob.key, private=True)
+    report = await check(store, storage, staging=None, grace=0)
+    assert [(f.problem, f.key) for f in report.problems] == [(Problem.DANGLING, blob.key)]
