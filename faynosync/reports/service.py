@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import ipaddress
 import logging
 import re
 import secrets
@@ -213,13 +214,27 @@ def _subject_of(body: Ingest) -> ReportSubject:
     return subject
 
 
+def address_bucket(ip: str) -> str:
+    """What the per-address limit counts: an IPv4 address, an IPv6 address's /64 (one host
+    commonly holds a whole /64)."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip[:64]
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
 def _limits(settings: Settings, key: ReportKey, device: str, ip: str, hashed: str) -> list[Limit]:
     """FaynoSync's limits, each scoped to the key's app (its per-group one is shared across
     tenants), and ours: per client address, per tenant."""
     device_hash = hashlib.sha256(device.encode("utf-8", "replace")).hexdigest()[:32]
     return [
         Limit(f"key:{key.key_value}:minute", 60, settings.REPORTS_RATE_LIMIT_PER_KEY_PER_MINUTE),
-        Limit(f"ip:{ip}:minute", 60, settings.FAYNOSYNC_REPORTS_PER_IP_PER_MINUTE),
+        Limit(f"ip:{address_bucket(ip)}:minute", 60, settings.FAYNOSYNC_REPORTS_PER_IP_PER_MINUTE),
         Limit(f"tenant:{key.owner}:hour", 3600, settings.FAYNOSYNC_REPORTS_PER_TENANT_PER_HOUR),
         Limit(f"device:{key.app_id}:{device_hash}:{hashed}:hour", 3600, DEVICE_GROUP_PER_HOUR),
         Limit(f"group:{key.app_id}:{hashed}:minute", 60, GROUP_PER_MINUTE),

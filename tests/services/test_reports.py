@@ -150,3 +150,11 @@ def test_settings_of_reports():
         make_settings(FAYNOSYNC_REPORTS_LIMITS="process", FAYNOSYNC_WORKERS=4).shared_report_limits
         is False
     )
+
+
+def test_the_address_limit_counts_ipv6_hosts_by_their_64():
+    assert service.address_bucket("192.0.2.7") == "192.0.2.7"
+    assert service.address_bucket("2001:db8:1:2:3:4:5:6") == "2001:db8:1:2::/64"
+    assert service.address_bucket("2001:db8:1:2::9") == "2001:db8:1:2::/64"
+    assert service.address_bucket("::ffff:192.0.2.7") == "192.0.2.7"
+    assert service.address_bucket("testclient") == "testclient"
