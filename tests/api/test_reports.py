@@ -911,3 +911,39 @@ async def test_fsck_knows_the_details_objects(stored):
     await storage.delete(blob.key, private=True)
     report = await check(store, storage, staging=None, grace=0)
     assert [(f.problem, f.key) for f in report.problems] == [(Problem.DANGLING, blob.key)]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "page=9223372036854775807&limit=9223372036854775807",
+        "page=99999999999999999999&limit=0",
+        "app=%ED%A0%80&reason=%00&from=%FF",
+        "version=" + "9" * 10000,
+    ],
+)
+async def test_groups_with_hostile_queries(client, tenant, query):
+    await tenant.send()
+    response = await client.get(f"/reports/groups?{query}", headers=tenant.headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["total"] in (0, 1)
+
+
+async def test_hostile_headers_and_fields(tenant):
+    response = await tenant.send(headers={"X-Device-ID": b"\xff" * 4000})
+    assert response.status_code == 202
+    response = await tenant.send(headers={"Authorization": b"Bearer rpk_\xe9"})
+    assert_error(response, 401, "invalid report key")
+    text = json.dumps({"note": "\ud800", "tags": ["\ud800"]})
+    await tenant.send()
+    response = await tenant.client.patch(
+        f"/reports/groups/{hash_of(event())}", content=text.encode(), headers=tenant.headers
+    )
+    assert_error(response, 400, "invalid tags")
+    text = json.dumps({"note": "\ud800 \x00"})
+    response = await tenant.client.patch(
+        f"/reports/groups/{hash_of(event())}", content=text.encode(), headers=tenant.headers
+    )
+    assert response.status_code == 200
+    (group,) = (await tenant.groups())["items"]
+    assert group["note"] == "\ufffd \x00"
