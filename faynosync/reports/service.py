@@ -58,6 +58,7 @@ GROUP_PER_MINUTE = 30
 DEVICE_GROUP_PER_HOUR = 1
 MAX_TAGS = 20
 MAX_NOTE_BYTES = 2000
+EXPIRED_PER_REPORT = 10  # expired blobs of any group removed after each stored details
 _HASH = re.compile(r"[a-f0-9]{64}")
 _TAG = re.compile(r"[a-zA-Z0-9._-]{1,64}", re.ASCII)
 # (field, its name in messages, its pattern), in the order FaynoSync checks them.
@@ -363,12 +364,15 @@ async def _count_details(store: Store, group: ReportGroup, *, stored: bool) -> N
 async def _trim(
     store: Store, storage: ObjectStorage, group: ReportGroup, *, keep: int, now: datetime
 ) -> None:
-    """The group's blobs past the newest ``keep`` (and expired ones) go: objects, then
-    documents; best effort."""
+    """The group's blobs past the newest ``keep`` (and expired ones), and a few expired blobs
+    of any group, go: objects, then documents; best effort."""
     try:
         excess = await store.reports.excess_blobs(
             group.app_id, group.group_hash, keep=keep, now=now
         )
+        seen = {blob.id for blob in excess}
+        expired = await store.reports.expired_blobs(now, limit=EXPIRED_PER_REPORT)
+        excess += [blob for blob in expired if blob.id not in seen]
         if excess:
             await _delete_objects(storage, [blob.key for blob in excess])
             await store.reports.delete_blobs([blob.id for blob in excess])

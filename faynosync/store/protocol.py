@@ -344,6 +344,9 @@ class ReportRepository(Protocol):
     ) -> list[ReportBlob]:
         """The group's blobs past the newest ``keep``, and expired ones."""
 
+    async def expired_blobs(self, now: datetime, *, limit: int) -> list[ReportBlob]:
+        """Blobs of any tenant past their ``expires_at``, the oldest first."""
+
     async def delete_blobs(self, blob_ids: list[str]) -> None: ...
 
     def blob_keys(self) -> AsyncIterator[str]:

@@ -947,3 +947,41 @@ async def test_hostile_headers_and_fields(tenant):
     assert response.status_code == 200
     (group,) = (await tenant.groups())["items"]
     assert group["note"] == "\ufffd \x00"
+
+
+async def test_the_routes_are_documented(client):
+    paths = (await client.get("/openapi.json")).json()["paths"]
+    ingest = paths["/reports/ingest"]["post"]
+    assert "security" not in ingest and "202" in ingest["responses"]
+    assert "application/json" in ingest["requestBody"]["content"]
+    for path, method in (
+        ("/report-keys/list", "get"),
+        ("/report-keys/regenerate", "post"),
+        ("/reports/groups", "get"),
+        ("/reports/groups/{groupHash}/blobs", "get"),
+        ("/reports/groups/{groupHash}", "patch"),
+        ("/reports/groups/{groupHash}", "delete"),
+    ):
+        operation = paths[path][method]
+        assert operation["security"] == [{"bearerAuth": []}], path
+        assert {"401", "403"} <= set(operation["responses"]), path
+
+
+async def test_expired_details_of_any_group_go_with_the_next_stored(stored):
+    body = event(details=details())
+    await stored.send(body)
+    store, storage = stored.app.state.store, stored.app.state.storage
+    (old,) = await store.reports.blobs("admin", None, hash_of(body), limit=5, now=datetime.now(UTC))
+    await store.reports.delete_blobs([old.id])
+    old.expires_at = datetime.now(UTC) - timedelta(minutes=1)
+    await store.reports.insert_blob(old)  # as if kept past its retention
+    assert len(stored_objects(stored.settings)) == 1
+    await stored.send(event(event__reason="other", details=details()))
+    assert old.key not in [k async for k in store.reports.blob_keys()]
+    if stored.settings.uses_mongo:
+        # MongoDB's TTL index may have removed the document first: its object is then an
+        # orphan, which fsck --delete-orphans removes (as a bucket's lifecycle rule would).
+        report = await check(store, storage, staging=None, grace=0, remove=True)
+        assert [f.key for f in report.problems if f.problem is Problem.ORPHAN] in ([], [old.key])
+    assert ("private", old.key) not in stored_objects(stored.settings)
+    assert len(stored_objects(stored.settings)) == 1

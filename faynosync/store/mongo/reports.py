@@ -357,6 +357,11 @@ class MongoReports:
         return [b for i, b in enumerate(blobs) if i >= keep or b.expires_at <= now]
 
     @translated
+    async def expired_blobs(self, now: datetime, *, limit: int) -> list[ReportBlob]:
+        cursor = self._blobs.find({"expiresAt": {"$lte": now}}).sort("expiresAt", 1).limit(limit)
+        return [_blob_from(doc) async for doc in cursor]
+
+    @translated
     async def delete_blobs(self, blob_ids: list[str]) -> None:
         if blob_ids:
             await self._blobs.delete_many({"_id": {"$in": _oids(blob_ids)}})

@@ -327,6 +327,15 @@ class SqliteReports:
         return [b for i, b in enumerate(blobs) if i >= keep or to_millis(b.expires_at) <= cutoff]
 
     @translated
+    async def expired_blobs(self, now: datetime, *, limit: int) -> list[ReportBlob]:
+        rows = await self._db.all(
+            "SELECT * FROM report_blobs WHERE expires_at <= ? ORDER BY expires_at LIMIT ?",
+            to_millis(now),
+            limit,
+        )
+        return [_blob_from(row) for row in rows]
+
+    @translated
     async def delete_blobs(self, blob_ids: list[str]) -> None:
         if blob_ids:
             await self._db.run(

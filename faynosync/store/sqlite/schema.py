@@ -251,6 +251,7 @@ MIGRATIONS: list[str | Callable[[aiosqlite.Connection], Awaitable[None]]] = [
     );
     CREATE INDEX report_blobs_group ON report_blobs (app_id, group_hash, created_at DESC);
     CREATE INDEX report_blobs_hash ON report_blobs (group_hash, created_at DESC);
+    CREATE INDEX report_blobs_expiry ON report_blobs (expires_at);
     CREATE TABLE report_counters (
         name TEXT PRIMARY KEY,
         value INTEGER NOT NULL,
