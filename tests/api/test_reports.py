@@ -985,3 +985,25 @@ async def test_expired_details_of_any_group_go_with_the_next_stored(stored):
         assert [f.key for f in report.problems if f.problem is Problem.ORPHAN] in ([], [old.key])
     assert ("private", old.key) not in stored_objects(stored.settings)
     assert len(stored_objects(stored.settings)) == 1
+
+
+async def test_two_processes_share_the_limits_through_the_store(settings_factory):
+    """Two servers on one database (as --workers or replicas): one count for both."""
+    settings = settings_factory(
+        **REPORTS,
+        REPORTS_RATE_LIMIT_PER_KEY_PER_MINUTE="3",
+        FAYNOSYNC_WORKERS="2",  # as `serve --workers 2` sets it: counters in the store
+    )
+    async with running(settings) as (_, first), running(settings) as (_, second):
+        headers = await admin_headers(first)
+        app_id = await create_app(first, headers, "testapp", reports="true")
+        key = await key_of(first, headers, app_id)
+        statuses = []
+        for n, client in enumerate((first, second, first, second)):
+            response = await client.post(
+                "/reports/ingest",
+                json=event(),
+                headers={"Authorization": f"Bearer {key}", "X-Device-ID": f"d{n}"},
+            )
+            statuses.append(response.status_code)
+        assert statuses == [202, 202, 202, 429]
