@@ -165,7 +165,7 @@ class SqliteReports:
     @translated
     async def record(self, group: ReportGroup) -> None:
         # One statement: concurrent first reports of a group make one row.
-        await self._db.run(
+        await self._db.write(
             "INSERT INTO report_groups (id, group_hash, app_id, owner, "
             f"{_SUBJECT_COLUMNS}, status, count, first_seen, last_seen, details_stored,"
             " details_rejected, created_at, updated_at)"
@@ -190,7 +190,7 @@ class SqliteReports:
     @translated
     async def count_details(self, app_id: str, group_hash: str, *, stored: bool) -> None:
         column = "details_stored" if stored else "details_rejected"
-        await self._db.run(
+        await self._db.write(
             f"UPDATE report_groups SET {column} = {column} + 1 WHERE app_id = ? AND group_hash = ?",
             app_id,
             group_hash,
@@ -279,7 +279,7 @@ class SqliteReports:
 
     @translated
     async def insert_blob(self, blob: ReportBlob) -> None:
-        await self._db.run(
+        await self._db.write(
             f"INSERT INTO report_blobs (id, group_hash, app_id, owner, {_SUBJECT_COLUMNS},"
             " driver, bucket, key, compressed_size, decompressed_size, created_at, expires_at)"
             f" VALUES (?, ?, ?, ?, {_SUBJECT_MARKS}, ?, ?, ?, ?, ?, ?, ?)",
