@@ -1007,3 +1007,20 @@ async def test_two_processes_share_the_limits_through_the_store(settings_factory
             )
             statuses.append(response.status_code)
         assert statuses == [202, 202, 202, 429]
+
+
+async def test_switching_reports_on_keeps_a_key_left_behind(app, client, tenant):
+    quiet = await create_app(client, tenant.headers, "quiet")
+    raw = "rpk_" + "2" * 64
+    now = datetime.now(UTC)
+    await store_of(app).reports.insert_key(
+        ReportKey(
+            id=new_id(), app_id=quiet, owner="admin", key_value=raw, created_at=now, updated_at=now
+        )
+    )
+    data = {"id": quiet, "app": "quiet", "reports": "true"}
+    response = await client.post(
+        "/app/update", headers=tenant.headers, files={"data": (None, gojson.dumps(data))}
+    )
+    assert response.status_code == 200, response.text
+    assert await key_of(client, tenant.headers, quiet) == raw
