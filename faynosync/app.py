@@ -41,6 +41,7 @@ from faynosync.telemetry import router as telemetry_router
 from faynosync.telemetry.collector import TelemetryCollector
 from faynosync.tokens import router as tokens_router
 from faynosync.users import router as users_router
+from faynosync.velopack import router as velopack_router
 from faynosync.versions import router as versions_router
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # FaynoSync's order (docs/behaviour.md#route-order); the hot update-check routes come first.
     app.include_router(system_router.router)
     app.include_router(checks_router.router)
+    app.include_router(velopack_router.router)
     app.include_router(auth_router.public)
     if settings.private_downloads_public:
         app.include_router(versions_router.public_download)

@@ -49,6 +49,9 @@ class ApiLevel:
     """Private /download links escape the key as a query value (space as ``+``)."""
     updater_types: tuple[str, ...]
     """The updaters a platform accepts, in the order the error message lists them."""
+    repeatable_packages: frozenset[str] = frozenset()
+    """Extensions a version may hold several artifacts of for one platform and arch (v2.1:
+    ``.nupkg`` and ``.delta``, full and delta packages)."""
 
 
 V1_4_6 = ApiLevel(
@@ -80,5 +83,6 @@ V2_1 = ApiLevel(
     edit_keys_of_admin=True,
     private_links_query_escaped=True,
     updater_types=(*_V1_UPDATERS, "velopack"),
+    repeatable_packages=frozenset({".nupkg", ".delta"}),
 )
 LEVELS = {level.name: level for level in (V1_4_6, V2_1)}

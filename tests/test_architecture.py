@@ -26,6 +26,7 @@ DOMAINS = {
     "telemetry",
     "tokens",
     "users",
+    "velopack",
     "versions",
 }
 # Below the domains, in this order (a layer imports only layers below it).

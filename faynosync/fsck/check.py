@@ -26,6 +26,7 @@ from faynosync.storage.protocol import ObjectStorage, PartialWrite, StoredObject
 from faynosync.storage.staging import stale_staged
 from faynosync.store import Store
 from faynosync.store.models import Kind
+from faynosync.updaters import velopack
 
 BUCKETS = (("public", False), ("private", True))
 STAGING = "staging"
@@ -170,7 +171,7 @@ async def check(
             Problem.ORPHAN, _bucket(private), key, obj.size, obj.modified, young=young(obj.modified)
         )
         for (private, key), obj in listed.items()
-        if (private, key) not in seen
+        if (private, key) not in seen and not velopack.is_feed_key(key)
     ]
     report.findings += sorted(orphans, key=lambda f: (f.where, f.key))
     report.findings += [

@@ -192,10 +192,15 @@ class VersionRepository(Protocol):
     async def find(self, app_id: str, version: str, owner: str) -> Version | None: ...
 
     async def append_artifacts(
-        self, version_id: str, artifacts: list[Artifact], updated_at: datetime
+        self,
+        version_id: str,
+        artifacts: list[Artifact],
+        updated_at: datetime,
+        repeatable: frozenset[str] = frozenset(),
     ) -> bool:
         """Append atomically unless the version has an artifact with the same extension,
-        platform and arch as one of them (then nothing changes and the answer is False)."""
+        platform and arch as one of them (then nothing changes and the answer is False);
+        extensions in ``repeatable`` are never refused."""
 
     async def save(self, version: Version) -> None:
         """Write the mutable fields: flags, artifacts, changelog, updated_at, and the rollout

@@ -6,6 +6,7 @@ See docs/behaviour.md#object-keys.
 from __future__ import annotations
 
 from faynosync.storage.keys import extension
+from faynosync.updaters import velopack
 
 
 def artifact_key(
@@ -25,6 +26,10 @@ def artifact_key(
     name under the version, ``electron-builder`` and (sic) ``sparkle`` likewise under an
     ``electron-builder/`` prefix; anything else is ``{app}-{version}{ext}``.
     """
+    if updater == "velopack":
+        return velopack.object_key(
+            app=app, owner=owner, version=version, platform=platform, arch=arch, filename=filename
+        )
     scope = [s for s in (channel, platform, arch) if s]
     if updater == "squirrel_windows":
         return "/".join(["squirrel_windows", f"{app}-{owner}", version, *scope, filename])

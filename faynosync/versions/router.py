@@ -136,6 +136,7 @@ async def upload(
             files=form.file_list("file"),
             multipart=form.multipart,
             rollout_always=settings.api_level.rollout_always_stored,
+            repeatable=settings.api_level.repeatable_packages,
         )
     if notifier is not None:
         notifier.version_uploaded(version_id)

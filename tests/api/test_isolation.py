@@ -228,6 +228,14 @@ CALLS: dict[tuple[str, str], tuple[Call, bool]] = {
         query("GET", f"/objects/private/{KEY}", lambda a: {}),
         True,
     ),
+    ("GET", "/velopack/{owner}/{app}/{platform}/{arch}/{feed:path}"): (
+        query(
+            "GET",
+            "/velopack/alice/testapp/universalPlatform/universalArch/releases.nightly.json",
+            lambda a: {},
+        ),
+        True,
+    ),
 }
 
 

@@ -33,6 +33,7 @@ PUBLIC = {
     "/login",
     "/update/{owner}/{app}/{channel}/{platform}/{arch}/{version}/RELEASES",
     "/objects/{bucket}/{key}",
+    "/velopack/{owner}/{app}/{platform}/{arch}/{feed}",
 }
 
 
@@ -45,7 +46,7 @@ async def test_the_document_is_valid_and_complete(app, client):
     for method, path in route_table(app):
         if path in ("/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"):
             continue
-        documented = path.replace("{key:path}", "{key}")
+        documented = path.replace("{key:path}", "{key}").replace("{feed:path}", "{feed}")
         operation = schema["paths"][documented][method.lower()]
         assert operation["operationId"]
         body = BODIES.get((method.lower(), path))

@@ -69,16 +69,24 @@ class MongoVersions:
 
     @translated
     async def append_artifacts(
-        self, version_id: str, artifacts: list[Artifact], updated_at: datetime
+        self,
+        version_id: str,
+        artifacts: list[Artifact],
+        updated_at: datetime,
+        repeatable: frozenset[str] = frozenset(),
     ) -> bool:
         taken = [
             {"artifacts": {"$elemMatch": {"package": a.package, "platform": p, "arch": r}}}
             for a in artifacts
+            if a.package not in repeatable
             for p, r in [(oid(a.platform), oid(a.arch))]
         ]
         pushed = [artifact_document(a) for a in artifacts]
+        match: Document = {"_id": oid(version_id)}
+        if taken:
+            match["$nor"] = taken
         result = await self._c.update_one(
-            {"_id": oid(version_id), "$nor": taken},
+            match,
             {"$push": {"artifacts": {"$each": pushed}}, "$set": {"updated_at": updated_at}},
         )
         return result.modified_count > 0

@@ -79,7 +79,7 @@ def updaters_json(meta: Meta) -> str | None:
     return json.dumps([{"type": u.type, "default": u.default} for u in meta.updaters])
 
 
-_ARTIFACT_COLUMNS = ("link", "platform", "arch", "package", "signature")
+_ARTIFACT_COLUMNS = ("link", "platform", "arch", "package", "signature", "extra")
 _PREFIXED = {
     prefix: tuple(prefix + column for column in _ARTIFACT_COLUMNS) for prefix in ("", "a_")
 }
@@ -87,14 +87,21 @@ _PREFIXED = {
 
 def artifact_from(row: sqlite3.Row, prefix: str = "") -> Artifact:
     """An ``artifacts`` row, or its columns named with ``prefix`` in a joined row."""
-    link, platform, arch, package, signature = _PREFIXED[prefix]
+    link, platform, arch, package, signature, extra = _PREFIXED[prefix]
     return Artifact(
         link=row[link],
         platform=row[platform],
         arch=row[arch],
         package=row[package],
         signature=row[signature],
+        extra=json.loads(row[extra]) if row[extra] else {},
     )
+
+
+def extra_json(artifact: Artifact) -> str | None:
+    """The fields another server (or v2.1's uploads) added to an artifact, in order; None if
+    there are none."""
+    return json.dumps(artifact.extra, separators=(",", ":")) if artifact.extra else None
 
 
 def version_from(row: sqlite3.Row, artifacts: list[Artifact]) -> Version:

@@ -259,6 +259,10 @@ MIGRATIONS: list[str | Callable[[aiosqlite.Connection], Awaitable[None]]] = [
     );
     CREATE INDEX report_counters_expiry ON report_counters (expires_at);
     """,
+    # The fields FaynoSync v2.1 adds to artifacts (``velopack``, ...), a JSON object in order.
+    """
+    ALTER TABLE artifacts ADD COLUMN extra TEXT;
+    """,
 ]
 
 

@@ -26,6 +26,7 @@ from faynosync.store.rules import REFERENCE_FIELDS, version_conditions
 from faynosync.store.sqlite.codec import (
     artifact_from,
     changelog_json,
+    extra_json,
     ordering_columns,
     rollout_columns,
     version_from,
@@ -111,7 +112,8 @@ _ORDER = "sort1 DESC, sort2 DESC, sort3 DESC, sort4 DESC, rowid"
 # run once). No version: no row.
 _WITH_ARTIFACTS = (
     "SELECT v.*, a.link AS a_link, a.platform AS a_platform, a.arch AS a_arch,"
-    " a.package AS a_package, a.signature AS a_signature, ({}) AS x_value"
+    " a.package AS a_package, a.signature AS a_signature, a.extra AS a_extra,"
+    " ({}) AS x_value"
     " FROM ({}) v LEFT JOIN artifacts a ON a.version_id = v.id ORDER BY a.position"
 )
 
@@ -186,9 +188,18 @@ class SqliteVersions:
         """Insert artifacts at positions ``start``, ``start + 1``, … of the version."""
         await conn.executemany(
             "INSERT INTO artifacts (version_id, position, link, platform, arch, package,"
-            " signature) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            " signature, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (version_id, start + i, a.link, a.platform, a.arch, a.package, a.signature)
+                (
+                    version_id,
+                    start + i,
+                    a.link,
+                    a.platform,
+                    a.arch,
+                    a.package,
+                    a.signature,
+                    extra_json(a),
+                )
                 for i, a in enumerate(artifacts)
             ],
         )
@@ -238,10 +249,16 @@ class SqliteVersions:
 
     @translated
     async def append_artifacts(
-        self, version_id: str, artifacts: list[Artifact], updated_at: datetime
+        self,
+        version_id: str,
+        artifacts: list[Artifact],
+        updated_at: datetime,
+        repeatable: frozenset[str] = frozenset(),
     ) -> bool:
         async with self._db.transaction() as conn:
             for a in artifacts:
+                if a.package in repeatable:
+                    continue
                 async with conn.execute(
                     "SELECT 1 FROM artifacts WHERE version_id = ? AND package = ?"
                     " AND platform = ? AND arch = ?",
