@@ -5,9 +5,11 @@ local disk and S3 (moto)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -467,3 +469,89 @@ async def test_unknown_names_answer_an_empty_feed(tenant):
         response = await tenant.client.get(path)
         assert (response.status_code, response.content) == (200, b'{"Assets":[]}'), path
         assert response.headers["content-type"] == "application/json"
+
+
+# --- read by Velopack's own client library ------------------------------------------------------
+
+MANIFEST = """<?xml version="1.0" encoding="utf-8"?>
+<package xmlns="http://schemas.microsoft.com/packaging/2010/07/nuspec.xsd">
+  <metadata>
+    <id>{app}</id><title>{app}</title><description>d</description><authors>a</authors>
+    <version>{version}</version><channel>stable</channel><mainExe>app</mainExe>
+  </metadata>
+</package>
+"""
+
+
+def velopack_client(root: Path, feed_dir: Path, version: str) -> Any:
+    """Velopack's UpdateManager for an installed ``APP`` at ``version``, reading feeds from a
+    folder (as a static feed in a bucket is read)."""
+    library = pytest.importorskip("velopack")
+    (root / "current").mkdir(parents=True)
+    (root / "packages").mkdir()
+    (root / "current" / "sq.version").write_text(MANIFEST.format(app=APP, version=version))
+    (root / "Update").touch()
+    locator = library.VelopackLocatorConfig(
+        RootAppDir=str(root),
+        UpdateExePath=str(root / "Update"),
+        PackagesDir=str(root / "packages"),
+        ManifestPath=str(root / "current" / "sq.version"),
+        CurrentBinaryDir=str(root / "current"),
+        IsPortable=False,
+    )
+    options = library.UpdateOptions(
+        AllowVersionDowngrade=False, MaximumDeltasBeforeFallback=10, ExplicitChannel="stable"
+    )
+    return library.UpdateManager(str(feed_dir), options, locator)
+
+
+async def test_velopacks_client_reads_the_feeds(tenant, tmp_path):
+    if tenant.settings.STORAGE_DRIVER:
+        pytest.skip("reads the feed file from local disk")
+    assert (await tenant.upload("1.0.0", changelog="first")).status_code == 200
+    assert (
+        await tenant.upload("1.1.0", changelog="Second *release*", delta=True)
+    ).status_code == 200
+    folder = Path(tenant.settings.FAYNOSYNC_DATA_DIR) / "objects" / "public" / BASE.format(app=APP)
+    manager = velopack_client(tmp_path / "static", folder, "1.0.0")
+    info = manager.check_for_updates()
+    target = info.TargetFullRelease
+    assert (target.Version, target.FileName, target.Type, target.Size) == (
+        "1.1.0",
+        f"{APP}-1.1.0-full.nupkg",
+        "Full",
+        100,
+    )
+    assert (target.NotesMarkdown, target.NotesHtml) == (
+        "Second *release*",
+        "<p>Second <em>release</em></p>\n",
+    )
+    assert velopack_client(tmp_path / "new", folder, "1.1.0").check_for_updates() is None
+    # The dynamic route's answer, capped for a client below a required build, read the same.
+    assert (await tenant.edit("1.0.0", intermediate=True)).status_code == 200
+    assert (await tenant.upload("0.9.0")).status_code == 200
+    response = await tenant.feed(localVersion="0.9.0", id=APP)
+    served_dir = tmp_path / "served"
+    served_dir.mkdir()
+    (served_dir / "releases.stable.json").write_bytes(response.content)
+    info = velopack_client(tmp_path / "old", served_dir, "0.9.0").check_for_updates()
+    assert info.TargetFullRelease.Version == "1.0.0"
+
+
+async def test_concurrent_changes_leave_the_feed_of_the_last(tenant):
+    """Each feed write builds the feed once it holds the key: whatever the interleaving, the
+    file ends as the documents say."""
+    assert (await tenant.upload("1.0.0")).status_code == 200
+    answers = await asyncio.gather(
+        tenant.upload("1.0.1", delta=True),
+        tenant.upload("1.0.2"),
+        tenant.edit("1.0.0", changelog="edited"),
+    )
+    statuses = sorted(r.status_code for r in answers)
+    # Two uploads store their feed under one key at once: one may be told to try again.
+    assert statuses in ([200, 200, 200], [200, 200, 409]), [r.text for r in answers]
+    expected = (await tenant.feed()).content
+    assert tenant.feed_file() == expected
+    versions = {a["Version"] for a in json.loads(expected)["Assets"]}
+    uploaded = {v for v, r in zip(("1.0.1", "1.0.2"), answers, strict=False) if r.is_success}
+    assert versions == {"1.0.0", *uploaded}

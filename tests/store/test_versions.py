@@ -236,3 +236,36 @@ async def test_every_artifact_link_of_every_owner_in_pages(store, monkeypatch):
         (a.link, v.id, v.app_id, v.owner) for v in versions for a in v.artifacts
     )
     assert len(found) == 5
+
+
+async def test_artifact_fields_of_v2_1_are_kept_in_order(store):
+    """The ``velopack`` block (and any other field v2.1 adds) comes back as written, in
+    order, through insert, append, save and every read."""
+    block = {"type": "Full", "file_name": "a-full.nupkg", "sha1": "x", "sha256": "y", "size": 5}
+    first = version("1.0.0")
+    first.artifacts[0].extra["velopack"] = dict(block)
+    await store.versions.insert(first)
+    found = await store.versions.get(first.id)
+    assert found.artifacts[0].extra == {"velopack": block}
+    assert list(found.artifacts[0].extra["velopack"]) == list(block)
+    delta = Artifact(link="d", platform=P1, arch=A1, package=".nupkg", extra={"velopack": block})
+    assert await store.versions.append_artifacts(first.id, [delta], WHEN)
+    found = await store.versions.find(APP, "1.0.0", "admin")
+    assert [a.extra for a in found.artifacts] == [{"velopack": block}, {"velopack": block}]
+    found.artifacts[0].extra = {}
+    await store.versions.save(found)
+    latest = await store.versions.latest(VersionFilter(owner="admin", app_id=APP))
+    assert [a.extra for a in latest.artifacts] == [{}, {"velopack": block}]
+
+
+async def test_repeatable_extensions_are_appended_again(store):
+    first = version("1.0.0", artifacts=[Artifact(link="f", platform=P1, arch=A1, package=".nupkg")])
+    await store.versions.insert(first)
+    again = [Artifact(link="g", platform=P1, arch=A1, package=".nupkg")]
+    assert not await store.versions.append_artifacts(first.id, again, WHEN)
+    assert await store.versions.append_artifacts(first.id, again, WHEN, frozenset({".nupkg"}))
+    other = [Artifact(link="h", platform=P1, arch=A1, package=".dmg")]
+    assert await store.versions.append_artifacts(first.id, other, WHEN, frozenset({".nupkg"}))
+    assert not await store.versions.append_artifacts(first.id, other, WHEN, frozenset({".x"}))
+    found = await store.versions.get(first.id)
+    assert [a.link for a in found.artifacts] == ["f", "g", "h"]
