@@ -166,12 +166,19 @@ async def check(
         else:
             report.findings.append(Finding(Problem.DANGLING, where, key, holder=ref.holder))
 
+    copies = {
+        (private, key)
+        for private in (False, True)
+        for key in velopack.latest_installer_copies({k for p, k in listed if p == private})
+    }
     orphans = [
         Finding(
             Problem.ORPHAN, _bucket(private), key, obj.size, obj.modified, young=young(obj.modified)
         )
         for (private, key), obj in listed.items()
-        if (private, key) not in seen and not velopack.is_feed_key(key)
+        if (private, key) not in seen
+        and not velopack.is_feed_key(key)
+        and (private, key) not in copies
     ]
     report.findings += sorted(orphans, key=lambda f: (f.where, f.key))
     report.findings += [

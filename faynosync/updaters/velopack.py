@@ -85,13 +85,47 @@ def object_key(
     """Packages and the feed under their own name; installers under ``installers/`` with the
     version, platform and arch in their name."""
     base = base_key(app=app, owner=owner, platform=platform, arch=arch)
-    if filename.lower().endswith(".nupkg") or is_feed_name(filename):
+    if not is_installer(filename):
         return f"{base}/{filename}"
     stem, dot, ext = filename.rpartition(".")
     if not dot:
         stem, ext = filename, ""
     suffix = "".join(f"-{s}" for s in (version, platform, arch) if s)
     return f"{base}/installers/{stem}{suffix}{dot}{ext}"
+
+
+def is_installer(filename: str) -> bool:
+    return not filename.lower().endswith(".nupkg") and not is_feed_name(filename)
+
+
+def latest_installer_key(installer_key: str, filename: str) -> str | None:
+    """Where an installer stored under ``…/installers/`` is copied as the latest one:
+    ``…/{filename}``."""
+    folder, found, _ = installer_key.rpartition("/installers/")
+    return f"{folder}/{filename}" if found else None
+
+
+def latest_installer_copies(keys: set[str]) -> set[str]:
+    """Of these keys, the latest-installer copies: ``{folder}/{stem}{ext}`` beside an
+    ``{folder}/installers/{stem}-…{ext}``."""
+    installers: dict[str, list[str]] = {}
+    for key in keys:
+        folder, found, name = key.rpartition("/installers/")
+        if found and key.startswith("velopack/") and "/" not in name:
+            installers.setdefault(folder, []).append(name)
+    copies = set()
+    for key in keys:
+        folder, _, name = key.rpartition("/")
+        stem, dot, ext = name.rpartition(".")
+        if not dot:
+            stem, ext = name, ""
+        prefix, suffix = f"{stem}-", f"{dot}{ext}"
+        if any(
+            n.startswith(prefix) and n.endswith(suffix) and len(n) > len(prefix) + len(suffix)
+            for n in installers.get(folder, ())
+        ):
+            copies.add(key)
+    return copies
 
 
 def feed_key(*, app: str, owner: str, channel: str, platform: str, arch: str) -> str:

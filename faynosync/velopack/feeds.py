@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from faynosync import objects
+from faynosync.objects import ObjectRef
 from faynosync.storage import ObjectStorage
 from faynosync.storage.staging import StagedFile
 from faynosync.store import Store, StoreError
@@ -81,6 +82,21 @@ def is_shared(updater: str, filename: str) -> bool:
     """The feed a Velopack upload carries is stored at one key for every version of its
     channel, platform and arch (the key its built feed is written to)."""
     return updater == UPDATER and velopack.is_feed_name(filename)
+
+
+async def copy_installers(
+    store: Store, storage: ObjectStorage, updater: str, planned: list[tuple[ObjectRef, StagedFile]]
+) -> None:
+    """After a Velopack upload: each installer also copied to ``…/{its name}``, the latest
+    installer's stable key."""
+    if updater != UPDATER:
+        return
+    for ref, upload in planned:
+        if not velopack.is_installer(upload.filename):
+            continue
+        key = velopack.latest_installer_key(ref.key, upload.filename)
+        if key is not None:
+            await objects.copy_generated(store, storage, ref.key, key, private=ref.private)
 
 
 # --- the releases of one feed ---------------------------------------------------------------------

@@ -229,6 +229,7 @@ async def upload(
         rollouts.for_new_version(fresh, rollout, always=rollout_always, now=fresh.updated_at)
         version_id, created = await _add_to_version(store, existing, fresh, artifacts, repeatable)
         await _refuse_if_gone(store, target, version_id, created, [a.link for a in artifacts])
+    await velopack_feeds.copy_installers(store, storage, data.updater, planned)
     if blocks:
         stored = await store.versions.get(version_id)
         if stored is not None:
@@ -475,6 +476,7 @@ async def update_version(
         await store.versions.save(current)
         if files:
             await _refuse_if_gone(store, target, current.id, False, added)
+    await velopack_feeds.copy_installers(store, storage, data.updater, planned)
     await velopack_feeds.refresh(
         store, storage, app_id=current.app_id, scopes=velopack_feeds.scopes_of(current)
     )

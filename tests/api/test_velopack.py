@@ -175,6 +175,8 @@ async def test_an_upload_stores_packages_flat_and_writes_the_feed(tenant):
     assert ("public", f"{base}/{APP}-1.0.0-full.nupkg") in objects
     assert ("public", f"{base}/{APP}-1.0.1-full.nupkg") in objects
     assert ("public", f"{base}/installers/{APP}-win-Setup-1.0.1-windows-x64.exe") in objects
+    # The latest installer's stable key, beside the packages.
+    assert read_object(tenant.settings, "public", f"{base}/{APP}-win-Setup.exe") == b"setup"
     version = await tenant.version("1.0.1")
     blocks = [a.extra.get("velopack") for a in version.artifacts]
     assert blocks == [
@@ -555,3 +557,41 @@ async def test_concurrent_changes_leave_the_feed_of_the_last(tenant):
     versions = {a["Version"] for a in json.loads(expected)["Assets"]}
     uploaded = {v for v, r in zip(("1.0.1", "1.0.2"), answers, strict=False) if r.is_success}
     assert versions == {"1.0.0", *uploaded}
+
+
+async def test_an_edit_with_an_installer_updates_the_latest_copy(tenant):
+    files = vpk_files(APP, "1.0.0", installer=True)
+    assert (await tenant.upload("1.0.0", app=SECRET, files=files)).status_code == 200
+    current = await tenant.version("1.0.0", SECRET)
+    data = {
+        "id": current.id,
+        "app_name": SECRET,
+        "version": "1.0.0",
+        "channel": "stable",
+        "platform": "windows",
+        "arch": "x64",
+        "publish": True,
+        "updater": "velopack",
+    }
+    files = [
+        (f"{APP}-1.0.0-full.nupkg", b"again"),  # every velopack edit with files has one
+        (f"{APP}-1.0.0-delta.nupkg", b"d"),
+        ("releases.stable.json", json.dumps({"Assets": [asset(APP, "1.0.0", "Delta")]}).encode()),
+        ("Other-Setup.msi", b"msi"),
+    ]
+    response = await tenant.client.post(
+        "/apps/update", files=data_files(data, *files), headers=tenant.headers
+    )
+    assert response.status_code == 200, response.text
+    base = BASE.format(app=SECRET)
+    assert read_object(tenant.settings, "private", f"{base}/Other-Setup.msi") == b"msi"
+    assert read_object(tenant.settings, "private", f"{base}/{APP}-win-Setup.exe") == b"setup"
+    state = tenant.app.state
+    assert (await check(state.store, state.storage, staging=None, grace=0)).problems == []
+    # The version gone, its installers go and their copies are orphans.
+    assert (await tenant.delete("1.0.0", app=SECRET)).status_code == 200
+    report = await check(state.store, state.storage, staging=None, grace=0)
+    assert sorted(f.key for f in report.problems) == [
+        f"{base}/Other-Setup.msi",
+        f"{base}/{APP}-win-Setup.exe",
+    ]

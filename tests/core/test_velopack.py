@@ -256,3 +256,26 @@ def test_the_upload_checks_match_the_updater_by_prefix():
     with pytest.raises(APIError, match="full package"):
         velopack.check_files("velopack_custom", ["releases.stable.json"])
     velopack.check_files("velopack_custom", ["A-FULL.NUPKG", "Releases.Stable.Json"])
+
+
+def test_latest_installer_copies_are_told_by_their_installers():
+    keys = {
+        "velopack/o/a/w/x/installers/App-Setup-1.0-w-x.exe",
+        "velopack/o/a/w/x/App-Setup.exe",  # a copy
+        "velopack/o/a/w/x/Other.exe",  # no installer of that name
+        "velopack/o/a/w/x/App.exe",  # "App-" prefix matches App-Setup-…: a copy too
+        "velopack/o/a/w/x/App-Setup.msi",  # another extension
+        "velopack/o/a/installers/Setup-1.0",
+        "velopack/o/a/Setup",
+        "other/o/a/installers/Setup-1.0",
+        "other/o/a/Setup",
+    }
+    assert velopack.latest_installer_copies(keys) == {
+        "velopack/o/a/w/x/App-Setup.exe",
+        "velopack/o/a/w/x/App.exe",
+        "velopack/o/a/Setup",
+    }
+    assert velopack.latest_installer_key("velopack/o/a/installers/S-1.exe", "S.exe") == (
+        "velopack/o/a/S.exe"
+    )
+    assert velopack.latest_installer_key("velopack/o/a/S.exe", "S.exe") is None
