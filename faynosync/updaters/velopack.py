@@ -40,7 +40,11 @@ WRONG_ID = "feed id does not match app"
 
 MAX_FEED_BYTES = 16 << 20
 """A feed ``vpk`` writes lists a few assets per release: a larger one is refused, unread."""
-TOO_LARGE = f"{BAD_FEED}larger than {MAX_FEED_BYTES >> 20} MiB"
+
+
+def too_large() -> str:
+    return f"{BAD_FEED}larger than {MAX_FEED_BYTES >> 20} MiB"
+
 
 EMPTY = b'{"Assets":[]}'
 CONTENT_TYPE = "application/json"
@@ -210,7 +214,7 @@ def parse_feed(raw: bytes) -> dict[str, Block]:
     """The Full and Delta assets of an uploaded feed by file name (the last one wins), or a 400
     with FaynoSync v2.1's message."""
     if len(raw) > MAX_FEED_BYTES:
-        raise APIError(400, TOO_LARGE)
+        raise APIError(400, too_large())
     if not raw.strip():
         raise APIError(400, EMPTY_FEED)
     try:

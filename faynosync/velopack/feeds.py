@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from faynosync import objects
+from faynosync.errors import APIError
 from faynosync.objects import ObjectRef
 from faynosync.storage import ObjectStorage
 from faynosync.storage.staging import StagedFile
@@ -60,7 +61,7 @@ async def uploaded_blocks(updater: str, files: list[StagedFile]) -> dict[str, Bl
     if feed is None:
         return {}
     if feed.size > velopack.MAX_FEED_BYTES:
-        return velopack.parse_feed(b" " * (velopack.MAX_FEED_BYTES + 1))
+        raise APIError(400, velopack.too_large())
     raw = await asyncio.to_thread(_read_head, feed.path, velopack.MAX_FEED_BYTES + 1)
     return velopack.parse_feed(raw)
 

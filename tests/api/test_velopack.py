@@ -16,10 +16,12 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from faynosync import objects
 from faynosync.config import Settings
 from faynosync.fsck.check import check
 from faynosync.store.models import Kind, Version, VersionFilter
 from faynosync.updaters import velopack
+from faynosync.velopack import feeds, service
 from tests.support.api import admin_headers, assert_error, create, create_app, data_files, running
 from tests.support.storage import read_object, storage_overrides, stored_objects
 
@@ -595,3 +597,42 @@ async def test_an_edit_with_an_installer_updates_the_latest_copy(tenant):
         f"{base}/Other-Setup.msi",
         f"{base}/{APP}-win-Setup.exe",
     ]
+
+
+async def test_a_version_the_store_cannot_order_keeps_the_last_feed(tenant, caplog):
+    """The original's ordering fails on a part over 32 bits: the feed file is not built
+    (logged; it holds what the upload stored there, vpk's feed), the route answers an empty
+    feed and no package."""
+    assert (await tenant.upload("1.0.0")).status_code == 200
+    files = vpk_files(APP, "1.2147483648")
+    response = await tenant.upload("1.2147483648", files=files)
+    assert response.status_code == 200, response.text
+    assert tenant.feed_file() == files[-1][1]
+    assert "could not write velopack/" in caplog.text
+    assert (await tenant.feed()).content == b'{"Assets":[]}'
+    response = await tenant.feed(path=f"{APP}-1.0.0-full.nupkg")
+    assert_error(response, 404, velopack.PACKAGE_NOT_FOUND)
+
+
+async def test_a_busy_feed_key_is_given_up_and_written_by_the_next_change(tenant, monkeypatch):
+    monkeypatch.setattr(objects, "GENERATED_WAIT", 0.2)
+    assert (await tenant.upload("1.0.0")).status_code == 200
+    key = f"{BASE.format(app=APP)}/releases.stable.json"
+    async with objects.claimed(tenant.app.state.store, [key]):
+        response = await tenant.edit("1.0.0", changelog="while busy")
+        assert response.status_code == 200, response.text
+    assert b"while busy" not in (tenant.feed_file() or b"")
+    assert (await tenant.edit("1.0.0", changelog="later")).status_code == 200
+    assert b'"NotesMarkdown":"later"' in (tenant.feed_file() or b"")
+
+
+async def test_feeds_of_many_versions_are_read_page_by_page(tenant, monkeypatch):
+    monkeypatch.setattr(feeds, "PAGE", 2)
+    monkeypatch.setattr(service, "PAGE", 2)
+    for minor in range(5):
+        assert (await tenant.upload(f"1.{minor}.0")).status_code == 200
+    versions = [a["Version"] for a in json.loads(tenant.feed_file() or b"")["Assets"]]
+    assert versions == ["1.4.0", "1.3.0", "1.2.0", "1.1.0", "1.0.0"]
+    response = await tenant.feed(path=f"{APP}-1.0.0-full.nupkg")
+    assert response.status_code == 302
+    assert_error(await tenant.feed(path="none.nupkg"), 404, velopack.PACKAGE_NOT_FOUND)

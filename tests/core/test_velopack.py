@@ -279,3 +279,10 @@ def test_latest_installer_copies_are_told_by_their_installers():
         "velopack/o/a/S.exe"
     )
     assert velopack.latest_installer_key("velopack/o/a/S.exe", "S.exe") is None
+
+
+def test_a_feed_over_the_bound_is_refused_unread(monkeypatch):
+    monkeypatch.setattr(velopack, "MAX_FEED_BYTES", 8)
+    with pytest.raises(APIError) as refused:
+        velopack.parse_feed(b'{"Assets":[]}')
+    assert refused.value.error == "invalid velopack releases feed: larger than 0 MiB"
