@@ -74,6 +74,24 @@ def mark(artifacts: list[Artifact], files: list[StagedFile], blocks: dict[str, B
             artifact.extra[FIELD] = block.document()
 
 
+def carry_blocks(kept: list[Artifact], sent: list[Artifact]) -> None:
+    """A package sent again to a version keeps its artifact, with the block the new feed
+    gives it."""
+    for artifact in sent:
+        block = artifact.extra.get(FIELD)
+        if block is None:
+            continue
+        slot = (artifact.link, artifact.platform, artifact.arch, artifact.package)
+        for held in kept:
+            if (held.link, held.platform, held.arch, held.package) == slot:
+                held.extra[FIELD] = block
+
+
+def keys_of_admin(updater: str) -> bool:
+    """Velopack's keys name the admin, also for a team user's edit (no v1.4.6 quirk to keep)."""
+    return updater == UPDATER
+
+
 def repeatable(updater: str) -> frozenset[str]:
     """The extensions a Velopack upload may hold several of (full and delta packages)."""
     return velopack.REPEATABLE_PACKAGES if updater == UPDATER else frozenset()

@@ -452,12 +452,13 @@ async def update_version(
     version_name = current.version
 
     private = target.app.private
-    # As the original, the keys carry the caller's own name, even a team user's (v2.1: the
-    # admin's).
+    # As the original, the keys carry the caller's own name, even a team user's (v2.1, and
+    # Velopack's keys at either level: the admin's).
+    of_admin = keys_of_admin or velopack_feeds.keys_of_admin(data.updater)
     planned = place_files(
         links,
         data,
-        owner=principal.owner if keys_of_admin else principal.username,
+        owner=principal.owner if of_admin else principal.username,
         version=version_name,
         private=private,
         files=files,
@@ -465,6 +466,7 @@ async def update_version(
     artifacts = new_artifacts(planned, target, data.signature)
     velopack_feeds.mark(artifacts, files, blocks)
     added = _edit(current, data, artifacts)
+    velopack_feeds.carry_blocks(current.artifacts, artifacts)
     if rollout is not None:
         rollouts.apply(current, rollout, now=current.updated_at)
 

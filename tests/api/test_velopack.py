@@ -19,10 +19,26 @@ from fastapi import FastAPI
 from faynosync import objects
 from faynosync.config import Settings
 from faynosync.fsck.check import check
-from faynosync.store.models import Kind, Version, VersionFilter
+from faynosync.store.models import (
+    AppPermissions,
+    Kind,
+    ResourcePermissions,
+    Version,
+    VersionFilter,
+)
 from faynosync.updaters import velopack
 from faynosync.velopack import feeds, service
-from tests.support.api import admin_headers, assert_error, create, create_app, data_files, running
+from tests.support.api import (
+    admin_headers,
+    assert_error,
+    bearer,
+    create,
+    create_app,
+    data_files,
+    login,
+    running,
+)
+from tests.support.factories import add_team_user
 from tests.support.storage import read_object, storage_overrides, stored_objects
 
 APP = "velopackapp"
@@ -636,3 +652,57 @@ async def test_feeds_of_many_versions_are_read_page_by_page(tenant, monkeypatch)
     response = await tenant.feed(path=f"{APP}-1.0.0-full.nupkg")
     assert response.status_code == 302
     assert_error(await tenant.feed(path="none.nupkg"), 404, velopack.PACKAGE_NOT_FOUND)
+
+
+async def test_a_team_users_edit_names_the_admin_and_a_package_sent_again_gets_its_block(tenant):
+    """Velopack keys name the admin at either level (no v1.4.6 quirk to keep), so a team
+    user's packages land beside the admin's, in the feed's folder."""
+    assert (await tenant.upload("1.0.0")).status_code == 200
+    store = tenant.app.state.store
+    ids = [
+        (await store.meta.get_by_name(kind, name, "admin")).id
+        for kind, name in (
+            (Kind.APP, APP),
+            (Kind.CHANNEL, "stable"),
+            (Kind.PLATFORM, "windows"),
+            (Kind.ARCH, "x64"),
+        )
+    ]
+    await add_team_user(
+        tenant.app,
+        "releaser",
+        "pw",
+        apps=AppPermissions(edit=True, upload=True, allowed=[ids[0]]),
+        channels=ResourcePermissions(allowed=[ids[1]]),
+        platforms=ResourcePermissions(allowed=[ids[2]]),
+        archs=ResourcePermissions(allowed=[ids[3]]),
+    )
+    headers = bearer(await login(tenant.client, "releaser", "pw"))
+    current = await tenant.version("1.0.0")
+    data = {
+        "id": current.id,
+        "app_name": APP,
+        "version": "1.0.0",
+        "channel": "stable",
+        "platform": "windows",
+        "arch": "x64",
+        "publish": True,
+        "updater": "velopack",
+    }
+    feed = {"Assets": [{**asset(APP, "1.0.0", "Full"), "SHA1": "rebuilt"}]}
+    files = [
+        (f"{APP}-1.0.0-full.nupkg", b"rebuilt"),
+        ("releases.stable.json", json.dumps(feed).encode()),
+        ("Setup.exe", b"s"),
+    ]
+    response = await tenant.client.post(
+        "/apps/update", files=data_files(data, *files), headers=headers
+    )
+    assert response.status_code == 200, response.text
+    base = BASE.format(app=APP)
+    objects_now = stored_objects(tenant.settings)
+    assert ("public", f"{base}/installers/Setup-1.0.0-windows-x64.exe") in objects_now
+    (item,) = json.loads(tenant.feed_file() or b"")["Assets"]
+    assert item["SHA1"] == "rebuilt"
+    version = await tenant.version("1.0.0")
+    assert len(version.artifacts) == 3  # the package kept its artifact, the installer added
