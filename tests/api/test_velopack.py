@@ -706,3 +706,26 @@ async def test_a_team_users_edit_names_the_admin_and_a_package_sent_again_gets_i
     assert item["SHA1"] == "rebuilt"
     version = await tenant.version("1.0.0")
     assert len(version.artifacts) == 3  # the package kept its artifact, the installer added
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/velopack/admin/%ED%A0%80/windows/x64/releases.stable.json",  # a lone surrogate
+        "/velopack/admin/velopackapp/windows/x64/releases.stable.json?localVersion=%ED%A0%80",
+        "/velopack/admin/velopackapp/windows/x64/releases.stable.json?id=%FF",
+        "/velopack/%2E%2E/velopackapp/windows/x64/releases.stable.json",
+        "/velopack/admin/velopackapp/windows/x64/..%2F..%2Freleases.stable.json",
+        "/velopack/admin/velopackapp/windows/x64/" + "a" * 10_000 + ".nupkg",
+        "/velopack/admin/velopackapp/windows/x64/%00.nupkg",
+        "/velopack/admin/velopackapp/windows/x64/releases." + "9" * 5_000 + ".json",
+    ],
+)
+async def test_hostile_route_input_is_a_clear_answer(tenant, path):
+    assert (await tenant.upload("1.0.0")).status_code == 200
+    response = await tenant.client.get(path)
+    assert response.status_code in (200, 404), response.text
+    assert response.json() is not None
+    if response.status_code == 404:
+        assert set(response.json()) == {"error"}
+    assert tenant.feed_file() is not None  # nothing written by a read
