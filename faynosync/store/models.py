@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from faynosync.core.rollouts import RolloutPlan
 
@@ -204,6 +204,17 @@ class ArtifactLink:
     owner: str
 
 
+class PublishedTarget(NamedTuple):
+    """Where an artifact of a published version is offered: its version's owner and the ids
+    of the app, channel, platform and arch (as stored; ``""`` when absent)."""
+
+    owner: str
+    app_id: str
+    channel_id: str
+    platform_id: str
+    arch_id: str
+
+
 @dataclass
 class VersionFilter:
     """Which versions a search matches; None means "any"."""
@@ -231,17 +242,28 @@ class StepFound:
 @dataclass
 class DeviceDay:
     """What one device did on one day for one app: its last version and answer, and every
-    channel, platform and arch it asked with."""
+    channel, platform and arch it asked with.
+
+    A telemetry beacon may name no version (``""``) and no answer (``has_update`` None): the
+    device then keeps what an earlier check of the day recorded, if anything.
+    """
 
     owner: str
     app: str
     date: str
     device: str
     version: str
-    has_update: bool
+    has_update: bool | None
     channels: set[str] = field(default_factory=set)
     platforms: set[str] = field(default_factory=set)
     archs: set[str] = field(default_factory=set)
+
+    def take(self, version: str, has_update: bool | None) -> None:
+        """A later check's version and answer, each when it has one."""
+        if version:
+            self.version = version
+        if has_update is not None:
+            self.has_update = has_update
 
 
 @dataclass

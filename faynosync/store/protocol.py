@@ -24,6 +24,7 @@ from faynosync.store.models import (
     Kind,
     Meta,
     Permissions,
+    PublishedTarget,
     ReportBlob,
     ReportGroup,
     ReportKey,
@@ -249,6 +250,9 @@ class VersionRepository(Protocol):
 
     async def remove_artifacts(self, version_id: str, links: list[str]) -> None:
         """Take the artifacts with these links out of the version (atomically)."""
+
+    async def published_targets(self) -> set[PublishedTarget]:
+        """Every distinct target of an artifact of a published version, of every owner."""
 
     def artifact_links(self) -> AsyncIterator[ArtifactLink]:
         """The link of every artifact of every version of every owner, read in batches."""

@@ -89,8 +89,8 @@ def _aggregate(
             kept = [d for d in seen if filters.keep(d)]
             active = active or count > 0 or bool(seen)
             stats = totals.daily.setdefault(day, [0, 0, 0, 0])
-            latest = sum(1 for d in kept if not d.has_update)
-            outdated = len(kept) - latest
+            latest = sum(1 for d in kept if d.has_update is False)
+            outdated = sum(1 for d in kept if d.has_update)
             for index, amount in enumerate((count, len(kept), latest, outdated)):
                 stats[index] += amount
             totals.requests += count

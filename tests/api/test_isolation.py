@@ -224,6 +224,10 @@ CALLS: dict[tuple[str, str], tuple[Call, bool]] = {
         query("GET", "/telemetry", lambda a: {"range": "week", "apps": "testapp"}),
         False,
     ),
+    ("GET", "/telemetry/beacon"): (
+        query("GET", "/telemetry/beacon", lambda a: {**CHECK, "is_latest": "true"}),
+        True,
+    ),
     ("GET", "/objects/{bucket}/{key:path}"): (
         query("GET", f"/objects/private/{KEY}", lambda a: {}),
         True,

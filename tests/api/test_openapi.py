@@ -34,6 +34,7 @@ PUBLIC = {
     "/update/{owner}/{app}/{channel}/{platform}/{arch}/{version}/RELEASES",
     "/objects/{bucket}/{key}",
     "/velopack/{owner}/{app}/{platform}/{arch}/{feed}",
+    "/telemetry/beacon",
 }
 
 

@@ -12,6 +12,7 @@ from faynosync.store.models import (
     Artifact,
     ArtifactLink,
     Kind,
+    PublishedTarget,
     StepFound,
     Version,
     VersionFilter,
@@ -43,6 +44,11 @@ def _version_match(query: VersionFilter) -> Document:
         element = {field: oid(value) for field, value in conditions.artifact.items()}
         match["artifacts"] = {"$elemMatch": element}
     return match
+
+
+def _id(value: object) -> str:
+    """A stored reference as an id ("" when absent)."""
+    return "" if value is None else str(value)
 
 
 # Unkeyed versions read at a time to give FaynoSync's their step field.
@@ -190,6 +196,30 @@ class MongoVersions:
         await self._c.update_one(
             {"_id": oid(version_id)}, {"$pull": {"artifacts": {"link": {"$in": links}}}}
         )
+
+    async def published_targets(self) -> set[PublishedTarget]:
+        fields = {
+            "owner": 1,
+            "app_id": 1,
+            "channel_id": 1,
+            "artifacts.platform": 1,
+            "artifacts.arch": 1,
+        }
+        found: set[PublishedTarget] = set()
+        async for doc in read_all(self._c, {"published": True}, fields):
+            version = (str(doc.get("owner", "")), _id(doc.get("app_id")))
+            channel = _id(doc.get("channel_id"))
+            for artifact in doc.get("artifacts") or []:
+                if isinstance(artifact, dict):
+                    found.add(
+                        PublishedTarget(
+                            *version,
+                            channel,
+                            _id(artifact.get("platform")),
+                            _id(artifact.get("arch")),
+                        )
+                    )
+        return found
 
     async def artifact_links(self) -> AsyncIterator[ArtifactLink]:
         fields = {"app_id": 1, "owner": 1, "artifacts.link": 1}
