@@ -79,6 +79,7 @@ async def telemetry(
         platforms=params["platforms"],
         archs=params["architectures"],
         today=datetime.now(UTC).date(),
+        unions=settings.api_level.telemetry_unions,
     )
     return GoJSONResponse(body)
 
