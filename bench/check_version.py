@@ -33,6 +33,10 @@ Scenarios (``--only``, repeatable; all by default), targets from DESIGN.md:
   telemetry off, on the data set whose newest version is rolled out to 20% of the devices
   (so answers are kept per variant of the device), against the same data set without the
   rollout (>= 0.9x);
+- ``beacon``: ENABLE_TELEMETRY=true, ``GET /telemetry/beacon`` (204) of the tenant's app with
+  an ``X-Device-ID`` out of a set of 2,000 and ``is_latest=false``, against the hello world:
+  reported (no target in DESIGN.md; the update check with its cache warm is the comparable
+  path, >= 1.2x); skipped when the server has no beacon;
 - ``workers``: ``faynosync serve --workers 2`` against one worker, cache warm: total
   throughput, reported only (on 2 cores with wrk beside it, only indicative); skipped when
   ``serve`` has no ``--workers``;
@@ -83,11 +87,16 @@ SCENARIOS = (
     "off",
     "telemetry",
     "rollout",
+    "beacon",
     "workers",
     "growth",
 )
-AGAINST_HELLO = ("health", "warm", "revalidate", "off")
+AGAINST_HELLO = ("health", "warm", "revalidate", "off", "beacon")
 OLD = CHECK.format(version="1.0.1")  # an update is available to it
+BEACON = (
+    "/telemetry/beacon?owner=admin&app_name=benchapp&version=1.0.1&channel=nightly"
+    "&platform=universalPlatform&arch=universalArch&is_latest=false"
+)
 DEVICES = 2000
 # Both telemetry loads send requests made once per wrk thread, 2,000 of them, in turn: wrk does
 # the same (little) work for both, so that it takes the same share of the machine's 2 cores.
@@ -354,6 +363,25 @@ def run_rollout(bench: Bench) -> None:
             bench.rows[name] = Row(label, measured, "rollout-none", 0.9)
 
 
+def run_beacon(bench: Bench) -> None:
+    row = Row("/telemetry/beacon, X-Device-ID", baseline="hello")
+    bench.rows["beacon"] = row
+    devices = bench.work / "devices.lua"
+    devices.write_text(DEVICES_SCRIPT)
+    with bench.server(cache=False, telemetry=True) as server:
+        answer = server.request("GET", BEACON, {"X-Device-ID": "device-0"})
+        if answer.status != 204:
+            row.skipped = f"not supported by this server: the beacon answers {answer.status}"
+            return
+        if bench._hello is None:
+            bench._hello = hello_server(bench.work).__enter__()
+        row.base, row.measurement = bench.alternating(
+            Load(bench._hello, "/health"), Load(server, BEACON, script=devices)
+        )
+        report = server.get_authorized("/telemetry?apps=benchapp").json()
+    bench.notes["beacon recorded"] = report.get("summary")
+
+
 def run_workers(bench: Bench) -> None:
     row = Row("--workers 2, /checkVersion, cache warm", baseline="workers-1")
     if "--workers" not in serve_options():
@@ -389,6 +417,8 @@ def run(bench: Bench) -> None:
         run_telemetry(bench)
     if "rollout" in selected:
         run_rollout(bench)
+    if "beacon" in selected:
+        run_beacon(bench)
     if "workers" in selected:
         run_workers(bench)
     if "growth" in selected:
