@@ -547,3 +547,30 @@ async def test_a_period_at_level_2_1_with_filters(settings_factory):
         body = (await report(client, headers, range="month", channels="stable")).json()
         assert body["summary"]["unique_clients"] == 0
         assert body["summary"]["total_requests"] == 4  # never filtered
+
+
+@pytest.mark.parametrize(("level", "recorded"), [("1.4.6", "0-0-1-138"), ("2.1", "0.0.1.138")])
+async def test_update_checks_record_as_v2_1_does(settings_factory, level, recorded):
+    """Delta §6.3: cache hits recorded with the answer they carry (both levels, deviation 25);
+    at 2.1 the version dash-normalised."""
+    settings = settings_factory(
+        ENABLE_TELEMETRY="true", PERFORMANCE_MODE="true", FAYNOSYNC_API_LEVEL=level
+    )
+    async with running(settings) as (_, client):
+        headers = await admin_headers(client)
+        await tenant(client, headers)
+        for device, version in (("a", "0-0-1-138"), ("b", "0.0.3.138")):
+            for _ in range(2):  # a miss, then a hit
+                response = await check(
+                    client, device, version, "nightly", "universalPlatform", "universalArch"
+                )
+                assert response.status_code == 200, response.text
+        body = (await report(client, headers)).json()
+    assert body["summary"] == {
+        "total_requests": 4,
+        "unique_clients": 2,
+        "clients_using_latest_version": 1,
+        "clients_outdated": 1,
+        "total_active_apps": 1,
+    }
+    assert body["versions"]["known_versions"] == sorted([recorded, "0.0.3.138"])

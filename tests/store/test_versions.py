@@ -10,7 +10,17 @@ import pytest
 from faynosync.core.ids import ZERO_ID, new_id
 from faynosync.core.versioning import OrderingError, order_key, step_key
 from faynosync.store import DuplicateKey, StoreError
-from faynosync.store.models import Artifact, ChangelogEntry, StepFound, Version, VersionFilter
+from faynosync.store.models import (
+    Artifact,
+    ChangelogEntry,
+    Kind,
+    Meta,
+    PublishedTarget,
+    StepFound,
+    Version,
+    VersionFilter,
+)
+from faynosync.telemetry.allowlist import build
 
 WHEN = datetime(2024, 8, 3, 11, 46, 42, 361000, tzinfo=UTC)
 APP = new_id()
@@ -269,3 +279,46 @@ async def test_repeatable_extensions_are_appended_again(store):
     assert not await store.versions.append_artifacts(first.id, other, WHEN, frozenset({".x"}))
     found = await store.versions.get(first.id)
     assert [a.link for a in found.artifacts] == ["f", "g", "h"]
+async def seed_targets(store) -> dict[Kind, str]:
+    """An app with published and other versions: what the allow-list is built from."""
+    names = {}
+    for kind, name in (
+        (Kind.APP, "demo"),
+        (Kind.CHANNEL, "nightly"),
+        (Kind.PLATFORM, "mac"),
+        (Kind.ARCH, "arm64"),
+    ):
+        meta = Meta(id=new_id(), kind=kind, name=name, owner="admin", updated_at=WHEN)
+        await store.meta.insert(meta)
+        names[kind] = meta.id
+    app, channel = names[Kind.APP], names[Kind.CHANNEL]
+    platform, arch = names[Kind.PLATFORM], names[Kind.ARCH]
+    both = [
+        Artifact(link="l1", platform=platform, arch=arch, package=".dmg"),
+        Artifact(link="l2", platform=platform, arch=arch, package=".zip"),
+        Artifact(link="l3", platform=P2, arch=arch, package=".zip"),
+    ]
+    for v in (
+        version("1.0.0", app_id=app, channel=channel, artifacts=both),
+        version("1.1.0", app_id=app, channel=channel, artifacts=both[:1]),
+        version("0.9.0", app_id=app, channel=ZERO_ID, artifacts=both[:1]),  # no channel
+        version("2.0.0", app_id=app, channel=channel, published=False),
+        version("3.0.0", app_id=app, channel=channel, artifacts=[]),
+    ):
+        await store.versions.insert(v)
+    return names
+
+
+async def test_published_targets_and_the_beacons_allow_list(store):
+    """Every distinct (owner, app, channel, platform, arch) of a published artifact; the
+    allow-list names them, dropping those whose documents are missing (no channel, a
+    platform deleted behind the server's back)."""
+    names = await seed_targets(store)
+    app, channel = names[Kind.APP], names[Kind.CHANNEL]
+    platform, arch = names[Kind.PLATFORM], names[Kind.ARCH]
+    assert await store.versions.published_targets() == {
+        PublishedTarget("admin", app, channel, platform, arch),
+        PublishedTarget("admin", app, channel, P2, arch),
+        PublishedTarget("admin", app, ZERO_ID, platform, arch),
+    }
+    assert await build(store) == {("admin", "demo", "nightly", "mac", "arm64")}
