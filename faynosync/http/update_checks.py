@@ -8,6 +8,8 @@ solving: a plain ASGI layer reads the request from its raw path and query
 telemetry, answers 304 to an ``If-None-Match`` naming the ETag, and adds the CORS headers the
 routes would get. The routes in ``checks.router`` call :func:`respond` too (they are reached by
 nothing but a test or a future layer in front); other methods and paths go on to routing.
+The telemetry beacon (``GET /telemetry/beacon``), which clients send beside their update checks,
+is answered here too (:func:`receive_beacon`).
 """
 
 from __future__ import annotations
