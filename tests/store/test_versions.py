@@ -279,6 +279,8 @@ async def test_repeatable_extensions_are_appended_again(store):
     assert not await store.versions.append_artifacts(first.id, other, WHEN, frozenset({".x"}))
     found = await store.versions.get(first.id)
     assert [a.link for a in found.artifacts] == ["f", "g", "h"]
+
+
 async def seed_targets(store) -> dict[Kind, str]:
     """An app with published and other versions: what the allow-list is built from."""
     names = {}
