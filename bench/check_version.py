@@ -33,6 +33,10 @@ Scenarios (``--only``, repeatable; all by default), targets from DESIGN.md:
   telemetry off, on the data set whose newest version is rolled out to 20% of the devices
   (so answers are kept per variant of the device), against the same data set without the
   rollout (>= 0.9x);
+- ``beacon``: ENABLE_TELEMETRY=true, ``GET /telemetry/beacon`` (204) of the tenant's app with
+  an ``X-Device-ID`` out of a set of 2,000 and ``is_latest=false``, against the hello world:
+  reported (no target in DESIGN.md; the update check with its cache warm is the comparable
+  path, >= 1.2x); skipped when the server has no beacon;
 - ``workers``: ``faynosync serve --workers 2`` against one worker, cache warm: total
   throughput, reported only (on 2 cores with wrk beside it, only indicative); skipped when
   ``serve`` has no ``--workers``;
@@ -83,26 +87,37 @@ SCENARIOS = (
     "off",
     "telemetry",
     "rollout",
+    "beacon",
     "workers",
     "growth",
 )
-AGAINST_HELLO = ("health", "warm", "revalidate", "off")
+AGAINST_HELLO = ("health", "warm", "revalidate", "off", "beacon")
 OLD = CHECK.format(version="1.0.1")  # an update is available to it
+BEACON = (
+    "/telemetry/beacon?owner=admin&app_name=benchapp&version=1.0.1&channel=nightly"
+    "&platform=universalPlatform&arch=universalArch&is_latest=false"
+)
 DEVICES = 2000
-# Both telemetry loads build each request in Lua, so that wrk does the same work for both.
-PLAIN_SCRIPT = """
-request = function()
-  return wrk.format(nil)
-end
-"""
-DEVICES_SCRIPT = f"""
+# Both telemetry loads send requests made once per wrk thread, 2,000 of them, in turn: wrk does
+# the same (little) work for both, so that it takes the same share of the machine's 2 cores.
+_TURNS = f"""
 counter = 0
+made = {{}}
+init = function(args)
+  for n = 0, {DEVICES - 1} do
+    local headers = {{}}
+    for name, value in pairs(wrk.headers) do headers[name] = value end
+    %s
+    made[n] = wrk.format(nil, nil, headers)
+  end
+end
 request = function()
   counter = counter + 1
-  wrk.headers["X-Device-ID"] = "device-" .. (counter % {DEVICES})
-  return wrk.format(nil)
+  return made[counter %% {DEVICES}]
 end
 """
+PLAIN_SCRIPT = _TURNS % ""
+DEVICES_SCRIPT = _TURNS % 'headers["X-Device-ID"] = "device-" .. n'
 
 
 @dataclass(frozen=True)
@@ -301,6 +316,18 @@ def see_devices(server: Server) -> None:
         connection.close()
 
 
+def wait_stored(server: Server, timeout: float = 60.0) -> None:
+    """Until the devices seen are written (a flush every FAYNOSYNC_TELEMETRY_FLUSH seconds):
+    the measurement is of known devices, not of the first flush that writes them."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        summary = server.get_authorized("/telemetry?apps=benchapp").json().get("summary") or {}
+        if summary.get("unique_clients", 0) >= DEVICES:
+            return
+        time.sleep(0.5)
+    raise RuntimeError(f"the {DEVICES} devices seen were not written within {timeout:.0f} s")
+
+
 def run_telemetry(bench: Bench) -> None:
     plain, devices = bench.work / "plain.lua", bench.work / "devices.lua"
     plain.write_text(PLAIN_SCRIPT)
@@ -310,6 +337,7 @@ def run_telemetry(bench: Bench) -> None:
         with bench.server(cache=cache, telemetry=True) as server:
             check_answer(server)
             see_devices(server)
+            wait_stored(server)
             without, with_ids = bench.alternating(
                 Load(server, OLD, script=plain), Load(server, OLD, script=devices)
             )
@@ -333,6 +361,25 @@ def run_rollout(bench: Bench) -> None:
         else:
             label = "cache warm, X-Device-ID, 20% rollout"
             bench.rows[name] = Row(label, measured, "rollout-none", 0.9)
+
+
+def run_beacon(bench: Bench) -> None:
+    row = Row("/telemetry/beacon, X-Device-ID", baseline="hello")
+    bench.rows["beacon"] = row
+    devices = bench.work / "devices.lua"
+    devices.write_text(DEVICES_SCRIPT)
+    with bench.server(cache=False, telemetry=True) as server:
+        answer = server.request("GET", BEACON, {"X-Device-ID": "device-0"})
+        if answer.status != 204:
+            row.skipped = f"not supported by this server: the beacon answers {answer.status}"
+            return
+        if bench._hello is None:
+            bench._hello = hello_server(bench.work).__enter__()
+        row.base, row.measurement = bench.alternating(
+            Load(bench._hello, "/health"), Load(server, BEACON, script=devices)
+        )
+        report = server.get_authorized("/telemetry?apps=benchapp").json()
+    bench.notes["beacon recorded"] = report.get("summary")
 
 
 def run_workers(bench: Bench) -> None:
@@ -370,6 +417,8 @@ def run(bench: Bench) -> None:
         run_telemetry(bench)
     if "rollout" in selected:
         run_rollout(bench)
+    if "beacon" in selected:
+        run_beacon(bench)
     if "workers" in selected:
         run_workers(bench)
     if "growth" in selected:

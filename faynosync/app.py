@@ -18,7 +18,7 @@ from faynosync.catalog import apps_router
 from faynosync.catalog import router as catalog_router
 from faynosync.checks import router as checks_router
 from faynosync.checks.cache import ResponseCache
-from faynosync.checks.sync import CacheSync
+from faynosync.checks.sync import Cache, CacheSync
 from faynosync.config import Settings
 from faynosync.core.security import derive_key, load_or_create_secret
 from faynosync.fsck.check import Report
@@ -30,15 +30,19 @@ from faynosync.http.middleware import Cors, GinFront
 from faynosync.http.update_checks import UpdateChecks
 from faynosync.local_files import router as local_files_router
 from faynosync.notify.slack import SlackNotifier
+from faynosync.reports import router as reports_router
+from faynosync.reports.limits import Counters, ProcessCounters, StoreCounters
 from faynosync.storage import ObjectStorage, open_storage
 from faynosync.storage.links import Links
 from faynosync.storage.staging import remove_stale_staged, staging_dir
 from faynosync.store import Store, open_store
 from faynosync.system import router as system_router
 from faynosync.telemetry import router as telemetry_router
+from faynosync.telemetry.allowlist import AllowList
 from faynosync.telemetry.collector import TelemetryCollector
 from faynosync.tokens import router as tokens_router
 from faynosync.users import router as users_router
+from faynosync.velopack import router as velopack_router
 from faynosync.versions import router as versions_router
 
 log = logging.getLogger(__name__)
@@ -67,15 +71,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.cache = (
         ResponseCache(settings.FAYNOSYNC_CACHE_TTL) if settings.PERFORMANCE_MODE else None
     )
+    app.state.allowlist = AllowList() if settings.ENABLE_TELEMETRY else None
+    caches = [cache for cache in (app.state.cache, app.state.allowlist) if cache is not None]
     install_error_handlers(app)
     # FaynoSync's order (docs/behaviour.md#route-order); the hot update-check routes come first.
     app.include_router(system_router.router)
     app.include_router(checks_router.router)
+    app.include_router(velopack_router.router)
     app.include_router(auth_router.public)
     if settings.private_downloads_public:
         app.include_router(versions_router.public_download)
     else:
         app.include_router(versions_router.guarded_download)
+    if settings.REPORTS_ENABLED:
+        app.include_router(reports_router.ingest_router)
     app.include_router(auth_router.protected)
     app.include_router(versions_router.router)
     app.include_router(catalog_router.router)
@@ -83,9 +92,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(users_router.router)
     app.include_router(telemetry_router.router)
     app.include_router(tokens_router.router)
+    app.include_router(reports_router.keys_router)  # also with reports off, as FaynoSync
+    if settings.REPORTS_ENABLED:
+        app.include_router(reports_router.groups_router)
     app.include_router(local_files_router.router)
-    if app.state.cache is not None:
-        app.add_middleware(InvalidateOnWrite, cache=app.state.cache)
+    if caches:
+        app.add_middleware(InvalidateOnWrite, caches=caches)
     app.add_middleware(CatchAll)
     app.add_middleware(GinFront, routes=app.router.routes, cors=cors)
     return app
@@ -150,7 +162,12 @@ async def _start(app: FastAPI, settings: Settings, stack: contextlib.AsyncExitSt
     app.state.links = Links(
         settings.API_URL, storage, query_escaped=settings.api_level.private_links_query_escaped
     )
-    app.state.cache_sync = await _cache_sync(store, app.state.cache, stack)
+    counters: Counters = (
+        StoreCounters(store) if settings.shared_report_limits else ProcessCounters()
+    )
+    app.state.report_counters = counters
+    caches = [cache for cache in (app.state.cache, app.state.allowlist) if cache is not None]
+    app.state.cache_sync = await _cache_sync(store, caches, stack)
     app.state.telemetry = _telemetry(settings, store, stack)
     app.state.slack = SlackNotifier(settings, store) if settings.SLACK_ENABLE else None
     if app.state.slack is not None:
@@ -178,11 +195,11 @@ def _secret(settings: Settings) -> str:
 
 
 async def _cache_sync(
-    store: Store, cache: ResponseCache | None, stack: contextlib.AsyncExitStack
+    store: Store, caches: list[Cache], stack: contextlib.AsyncExitStack
 ) -> CacheSync | None:
-    if cache is None:
+    if not caches:
         return None
-    sync = CacheSync(store, cache)
+    sync = CacheSync(store, caches)
     await sync.poll()  # the count as it is at start
     sync.start()
     stack.push_async_callback(sync.close)

@@ -160,6 +160,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     # Each worker process makes its own app from the environment: hand it the port too.
     os.environ["PORT"] = str(settings.PORT)
+    os.environ["FAYNOSYNC_WORKERS"] = str(workers)
     uvicorn.run(
         "faynosync.app:create_app",
         factory=True,

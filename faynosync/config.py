@@ -31,6 +31,21 @@ def _port(value: Any) -> int:
 
 GoBool = Annotated[bool, BeforeValidator(go_bool)]
 
+
+def _positive_or(default: int) -> BeforeValidator:
+    """A count read as FaynoSync reads its REPORTS_* limits: not a positive integer, the
+    default."""
+
+    def read(value: Any) -> int:
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            return default
+        return number if number > 0 else default
+
+    return BeforeValidator(read)
+
+
 S3_DRIVERS = frozenset({"aws", "minio", "digitalocean"})
 
 
@@ -70,6 +85,16 @@ class Settings(BaseSettings):
     S3_FORCE_PATH_STYLE: GoBool = False
     S3_DISABLE_OBJECT_ACL: GoBool = False
 
+    # FaynoSync v2.1's crash and event reports (docs/behaviour.md#crash-and-event-reports).
+    REPORTS_ENABLED: GoBool = False
+    REPORTS_MAX_BODY_BYTES: Annotated[int, _positive_or(262_144)] = 262_144
+    REPORTS_MAX_DETAILS_COMPRESSED_BYTES: Annotated[int, _positive_or(131_072)] = 131_072
+    REPORTS_MAX_DETAILS_DECOMPRESSED_BYTES: Annotated[int, _positive_or(1_048_576)] = 1_048_576
+    REPORTS_BLOB_RETENTION_DAYS: Annotated[int, _positive_or(30)] = 30
+    REPORTS_MAX_BLOBS_PER_GROUP: Annotated[int, _positive_or(10)] = 10
+    REPORTS_STORAGE_PREFIX: str = "reports"
+    REPORTS_RATE_LIMIT_PER_KEY_PER_MINUTE: Annotated[int, _positive_or(100)] = 100
+
     # botocore's checksum switches; "when_required" keeps MinIO, Garage and R2 working.
     AWS_REQUEST_CHECKSUM_CALCULATION: str = "when_required"
     AWS_RESPONSE_CHECKSUM_VALIDATION: str = "when_required"
@@ -88,6 +113,14 @@ class Settings(BaseSettings):
     # A device (X-Device-ID) outside a version's staged rollout is not offered it; false:
     # v2.1's advisory rollouts, every device is (docs/behaviour.md#staged-rollouts).
     FAYNOSYNC_ROLLOUT_ENFORCE: GoBool = True
+    # Reports: our limits beside FaynoSync's (per client address, per tenant), and where the
+    # counters live: "process" (one process serves), "store" (the database: several
+    # processes or replicas), "auto" (the store with MongoDB or --workers above 1).
+    FAYNOSYNC_REPORTS_PER_IP_PER_MINUTE: Annotated[int, _positive_or(300)] = 300
+    FAYNOSYNC_REPORTS_PER_TENANT_PER_HOUR: Annotated[int, _positive_or(20_000)] = 20_000
+    FAYNOSYNC_REPORTS_LIMITS: Literal["auto", "process", "store"] = "auto"
+    # How many processes `faynosync serve --workers` started (set by it for each of them).
+    FAYNOSYNC_WORKERS: PositiveInt = 1
     # Objects younger than this (seconds) may be uploads in flight: fsck never removes them.
     FAYNOSYNC_ORPHAN_GRACE: float = 3600.0
     # Seconds after start when the consistency report runs in the background; negative: never.
@@ -111,6 +144,17 @@ class Settings(BaseSettings):
     def uses_s3(self) -> bool:
         """Any STORAGE_DRIVER selects S3 (an unsupported one fails every storage call)."""
         return bool(self.STORAGE_DRIVER)
+
+    @property
+    def reports_prefix(self) -> str:
+        return self.REPORTS_STORAGE_PREFIX.strip().strip("/") or "reports"
+
+    @property
+    def shared_report_limits(self) -> bool:
+        """The rate limits of reports count in the database, seen by every process."""
+        if self.FAYNOSYNC_REPORTS_LIMITS == "auto":
+            return self.uses_mongo or self.FAYNOSYNC_WORKERS > 1
+        return self.FAYNOSYNC_REPORTS_LIMITS == "store"
 
     @property
     def api_level(self) -> ApiLevel:

@@ -20,6 +20,7 @@ from faynosync.auth import service as auth_service
 from faynosync.config import Settings
 from faynosync.core.security import TokenError, bearer_value, username_from_header
 from faynosync.errors import APIError
+from faynosync.reports.limits import Counters
 from faynosync.storage import ObjectStorage
 from faynosync.storage.links import Links
 from faynosync.store import Store
@@ -58,12 +59,18 @@ async def get_staging(request: Request) -> Path:
     return staging
 
 
+async def get_report_counters(request: Request) -> Counters:
+    counters: Counters = request.app.state.report_counters
+    return counters
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StagingDep = Annotated[Path, Depends(get_staging)]
 StoreDep = Annotated[Store, Depends(get_store)]
 StorageDep = Annotated[ObjectStorage, Depends(get_storage)]
 LinksDep = Annotated[Links, Depends(get_links)]
 SecretDep = Annotated[str, Depends(get_secret)]
+ReportCountersDep = Annotated[Counters, Depends(get_report_counters)]
 
 
 @dataclass(frozen=True)

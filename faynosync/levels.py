@@ -49,6 +49,12 @@ class ApiLevel:
     """Private /download links escape the key as a query value (space as ``+``)."""
     updater_types: tuple[str, ...]
     """The updaters a platform accepts, in the order the error message lists them."""
+    telemetry_unions: bool
+    """/telemetry counts a device once over a week or month (and across apps in a report of
+    all apps), not once per app and day (v2.1, 1.5.12)."""
+    repeatable_packages: frozenset[str] = frozenset()
+    """Extensions a version may hold several artifacts of for one platform and arch (v2.1:
+    ``.nupkg`` and ``.delta``, full and delta packages)."""
     sparkle_appcasts: bool = False
     """``sparkle`` as v2.1 has it (docs/behaviour.md#sparkle-appcasts): uploads checked against
     their appcast and stored under ``sparkle/``, each channel's appcast made from the published
@@ -69,6 +75,7 @@ V1_4_6 = ApiLevel(
     edit_keys_of_admin=False,
     private_links_query_escaped=False,
     updater_types=_V1_UPDATERS,
+    telemetry_unions=False,
 )
 V2_1 = ApiLevel(
     name="2.1",
@@ -84,6 +91,8 @@ V2_1 = ApiLevel(
     edit_keys_of_admin=True,
     private_links_query_escaped=True,
     updater_types=(*_V1_UPDATERS, "velopack"),
+    telemetry_unions=True,
+    repeatable_packages=frozenset({".nupkg", ".delta"}),
     sparkle_appcasts=True,
 )
 LEVELS = {level.name: level for level in (V1_4_6, V2_1)}

@@ -11,16 +11,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
+import io
 import logging
 import secrets
-from collections.abc import AsyncIterator, Collection, Iterable
+import tempfile
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from faynosync.core.repeating import Repeating
-from faynosync.storage import ObjectStorage, delete_quietly
+from faynosync.storage import ObjectStorage, StorageError, delete_quietly
 from faynosync.store import Store, StoreError
 
 log = logging.getLogger(__name__)
@@ -171,3 +174,89 @@ async def remove(store: Store, storage: ObjectStorage, objects: Iterable[ObjectR
         finally:
             with contextlib.suppress(StoreError):
                 await store.claims.release(obj.key, holder)
+
+
+GENERATED_WAIT = 10.0
+"""Seconds a generated object waits for another request to let go of its key."""
+
+
+async def write_generated(
+    store: Store,
+    storage: ObjectStorage,
+    key: str,
+    build: Callable[[], Awaitable[bytes]],
+    *,
+    private: bool,
+    content_type: str,
+) -> bool:
+    """Write an object the server builds from documents (a feed), under a claim on its key:
+    ``build`` runs once the claim is held, so the last writer writes what the documents say
+    last. Unchanged bytes are not written again. False when the key stayed busy or a backend
+    failed (logged): the next change writes it."""
+
+    async def write() -> None:
+        body = await build()
+        if await _stored_bytes(storage, key, private, len(body)) != body:
+            await storage.put(key, io.BytesIO(body), private=private, content_type=content_type)
+
+    return await _under_claim(store, key, write)
+
+
+async def copy_generated(
+    store: Store, storage: ObjectStorage, source: str, key: str, *, private: bool
+) -> bool:
+    """Copy an object (streamed through a temporary file) to a key no document holds, such
+    as a "latest" copy of an installer, under the target key's claim. False on a failure
+    (logged)."""
+
+    async def copy() -> None:
+        with tempfile.TemporaryFile() as buffer:
+            stream = storage.get(source, private=private)
+            try:
+                async for chunk in stream:
+                    await asyncio.to_thread(buffer.write, chunk)
+            finally:
+                close = getattr(stream, "aclose", None)
+                if close is not None:
+                    await close()
+            buffer.seek(0)
+            await storage.put(key, buffer, private=private)
+
+    return await _under_claim(store, key, copy)
+
+
+async def _under_claim(store: Store, key: str, action: Callable[[], Awaitable[None]]) -> bool:
+    """Run ``action`` holding the key's claim, waiting up to :data:`GENERATED_WAIT` for it."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + GENERATED_WAIT
+    while True:
+        try:
+            async with claimed(store, [key]):
+                await action()
+                return True
+        except KeyBusy:
+            if loop.time() >= deadline:
+                log.warning("not writing %s: its key stayed busy", key)
+                return False
+            await asyncio.sleep(0.05)
+        except (StoreError, StorageError, OSError):
+            log.warning("could not write %s", key, exc_info=True)
+            return False
+
+
+async def _stored_bytes(storage: ObjectStorage, key: str, private: bool, limit: int) -> bytes:
+    """The object's bytes, at most ``limit + 1`` of them; b"" when it cannot be read."""
+    read = bytearray()
+    stream = storage.get(key, private=private)
+    try:
+        async for chunk in stream:
+            read += chunk
+            if len(read) > limit:
+                break
+    except StorageError:
+        return b""
+    finally:
+        close = getattr(stream, "aclose", None)
+        if close is not None:
+            await close()
+    return bytes(read)

@@ -66,7 +66,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     deselect those and the fuzz run. The parameters stay: the full run takes them all."""
     for item in items:
         callspec = getattr(item, "callspec", None)
-        values = {v for v in callspec.params.values() if isinstance(v, str)} if callspec else set()
+        params = list(callspec.params.values()) if callspec else []
+        # A parameter may be a tuple of values (an API level and a storage).
+        flat = [v for p in params for v in (p if isinstance(p, tuple) else (p,))]
+        values = {v for v in flat if isinstance(v, str)}
         if values & MONGO_PARAMS:
             item.add_marker(pytest.mark.mongo)
         if values & S3_PARAMS:

@@ -21,10 +21,12 @@ DOMAINS = {
     "checks",
     "local_files",
     "notify",
+    "reports",
     "system",
     "telemetry",
     "tokens",
     "users",
+    "velopack",
     "versions",
 }
 # Below the domains, in this order (a layer imports only layers below it).

@@ -12,19 +12,20 @@ import logging
 from collections.abc import AsyncIterator
 
 from faynosync import objects
+from faynosync.access.permissions import Permission, Resource, allows
 from faynosync.access.principal import Principal
 from faynosync.catalog import service as catalog
 from faynosync.catalog.kinds import APP
 from faynosync.core import gotime
-from faynosync.core.ids import new_id
+from faynosync.core.ids import new_id, new_report_key
 from faynosync.errors import APIError
 from faynosync.levels import ApiLevel
 from faynosync.objects import ObjectRef
 from faynosync.storage import InvalidKey, ObjectStorage, StorageError, StorageFull
 from faynosync.storage.keys import check_key, check_new_key, content_type_for, extension
 from faynosync.storage.staging import StagedFile
-from faynosync.store import Store
-from faynosync.store.models import Meta
+from faynosync.store import DuplicateKey, Store, StoreError
+from faynosync.store.models import Meta, ReportKey
 
 log = logging.getLogger(__name__)
 
@@ -123,8 +124,13 @@ async def create_app(
     )
     if level.app_flags:
         meta.tuf, meta.reports, meta.cdn_edge = (data.get(f) == "true" for f in _FLAG_FIELDS)
+    if meta.reports:
+        _may_have_report_key(principal)
     async with _logo_written(store, storage, planned, logo, own=meta.id):
-        return await catalog.insert(store=store, principal=principal, rules=APP, meta=meta)
+        app_id = await catalog.insert(store=store, principal=principal, rules=APP, meta=meta)
+    if meta.reports:
+        await _report_key_on(store, meta)
+    return app_id
 
 
 async def update_app(
@@ -156,16 +162,62 @@ async def update_app(
         meta.description = description
     if planned:
         meta.logo = planned.link
+    had_reports = meta.reports
     if level.app_flags:
-        meta.tuf = data.get("tuf") == "true"
-        if "reports" in data:
-            meta.reports = data["reports"] == "true"
-        if "cdn" in data:
-            meta.cdn_edge = data["cdn"] == "true"
+        _edit_flags(meta, data)
     async with _logo_written(store, storage, planned, logo, own=meta.id):
         await catalog.save(store=store, meta=meta, flags=level.app_flags)
+    if meta.reports and not had_reports:
+        await _report_key_on(store, meta)
+    elif had_reports and not meta.reports:
+        await _report_key_off(store, meta)
     if planned and old_logo and old_logo != planned.link:
         await _give_up_logo(store, storage, old_logo)
+
+
+def _edit_flags(meta: Meta, data: dict[str, str]) -> None:
+    """v2.1's /app/update: ``tuf`` from the form (absent: false), ``reports`` and ``cdn`` when
+    given."""
+    meta.tuf = data.get("tuf") == "true"
+    if "reports" in data:
+        meta.reports = data["reports"] == "true"
+    if "cdn" in data:
+        meta.cdn_edge = data["cdn"] == "true"
+
+
+def _may_have_report_key(principal: Principal) -> None:
+    """A report key is made for the caller, who must be allowed to edit apps: checked before
+    the app is written (FaynoSync creates the app first, then fails with this 500)."""
+    user = principal.team_user
+    if user is not None and not allows(user.permissions, Permission.EDIT, Resource.APPS):
+        raise APIError(500, "you don't have permission to edit apps")
+
+
+async def _report_key_on(store: Store, app: Meta) -> None:
+    """The app's reports were switched on: it gets a report key, unless it has one."""
+    now = gotime.now()
+    key = ReportKey(
+        id=new_id(),
+        app_id=app.id,
+        owner=app.owner,
+        key_value=new_report_key(),
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        await store.reports.insert_key(key)
+    except DuplicateKey:
+        pass  # one exists already (docs/compatibility.md#crash-and-event-reports)
+    except StoreError as exc:
+        raise APIError(500, str(exc)) from None
+
+
+async def _report_key_off(store: Store, app: Meta) -> None:
+    """The app's reports were switched off: its key goes (its clients get 401)."""
+    try:
+        await store.reports.delete_key(app.id, app.owner)
+    except StoreError as exc:
+        raise APIError(500, str(exc)) from None
 
 
 async def delete_app(

@@ -281,15 +281,27 @@ def _bind_scalar(value: Any, tp: Any) -> Any:
     raise DecodeError(f"cannot unmarshal {type(value).__name__} into {getattr(tp, '__name__', tp)}")
 
 
+_StructInfo = tuple[dict[str, Any], dict[str, Any], dict[str, Any]]
+_STRUCTS: dict[type[Any], _StructInfo] = {}
+
+
+def _struct_info(cls: type[Any]) -> _StructInfo:
+    """A dataclass's field types and its fields by name and by folded name, read once (the
+    types of a module with postponed annotations are evaluated on each read otherwise)."""
+    info = _STRUCTS.get(cls)
+    if info is None:
+        exact = {f.name: f for f in dataclasses.fields(cls)}
+        folded = {_fold(name): f for name, f in exact.items()}
+        info = _STRUCTS[cls] = (typing.get_type_hints(cls), exact, folded)
+    return info
+
+
 def _bind_struct(value: Any, cls: type[Any]) -> Any:
     if value is None:
         return cls()
     if not isinstance(value, _Object):
         raise DecodeError(f"cannot unmarshal into {cls.__name__}")
-    hints = typing.get_type_hints(cls)
-    fields = dataclasses.fields(cls)
-    exact = {f.name: f for f in fields}
-    folded = {_fold(name): f for name, f in exact.items()}
+    hints, exact, folded = _struct_info(cls)
     values: dict[str, Any] = {}
     error: DecodeError | None = None
     for key, item in value:
@@ -298,7 +310,8 @@ def _bind_struct(value: Any, cls: type[Any]) -> Any:
             continue
         if item is None:
             # Go leaves the field as it was when the value is null.
-            if get_origin(hints[field.name]) is list:
+            hint: Any = hints[field.name]
+            if get_origin(hint) is list:
                 values[field.name] = None
             continue
         try:

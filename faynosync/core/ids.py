@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from bson import ObjectId
 
 ZERO_ID = "000000000000000000000000"
@@ -33,3 +35,11 @@ def parse_id(text: str) -> str:
             shown = f" '{char}'" if char.isprintable() else ""
             raise InvalidId(f"encoding/hex: invalid byte: U+{byte:04X}{shown}")
     return text.lower()
+
+
+REPORT_KEY_PREFIX = "rpk_"
+
+
+def new_report_key() -> str:
+    """A report key: ``rpk_`` and 64 lowercase hex digits (32 random bytes)."""
+    return REPORT_KEY_PREFIX + secrets.token_hex(32)

@@ -26,6 +26,7 @@ from faynosync.storage.protocol import ObjectStorage, PartialWrite, StoredObject
 from faynosync.storage.staging import stale_staged
 from faynosync.store import Store
 from faynosync.store.models import Kind
+from faynosync.updaters import velopack
 
 BUCKETS = (("public", False), ("private", True))
 STAGING = "staging"
@@ -86,10 +87,13 @@ class Reference:
     link: str
     private: bool
     holder: str
+    key: str | None = None
+    """The object's key when the document names it by key (a report's details)."""
 
 
 async def references(store: Store) -> AsyncIterator[Reference]:
-    """Every object reference of every tenant: apps' logos, then versions' artifacts."""
+    """Every object reference of every tenant: apps' logos, versions' artifacts, then
+    reports' details."""
     apps: dict[str, tuple[str, bool]] = {}
     async for app in store.meta.every(Kind.APP):
         apps[app.id] = (app.name, app.private)
@@ -100,6 +104,8 @@ async def references(store: Store) -> AsyncIterator[Reference]:
         name, private = apps.get(artifact.app_id, (artifact.app_id, False))
         holder = f"version {artifact.version_id} of app {name} (owner {artifact.owner})"
         yield Reference(artifact.link, private, holder)
+    async for key in store.reports.blob_keys():
+        yield Reference(key, True, "report details", key=key)
 
 
 async def _listing(storage: ObjectStorage) -> dict[tuple[bool, str], StoredObject]:
@@ -148,8 +154,9 @@ async def check(
         if not ref.link:
             continue
         report.links += 1
-        key = object_key(storage, ref.link, private=ref.private)
-        if ref.private:  # a link either API level made names the object it finds
+        key = ref.key or object_key(storage, ref.link, private=ref.private)
+        if ref.private and ref.key is None:
+            # A link either API level made names the object it finds.
             key = next((k for k in private_link_keys(ref.link) if (True, k) in listed), key)
         where = _bucket(ref.private)
         if key is None:
@@ -159,12 +166,19 @@ async def check(
         else:
             report.findings.append(Finding(Problem.DANGLING, where, key, holder=ref.holder))
 
+    copies = {
+        (private, key)
+        for private in (False, True)
+        for key in velopack.latest_installer_copies({k for p, k in listed if p == private})
+    }
     orphans = [
         Finding(
             Problem.ORPHAN, _bucket(private), key, obj.size, obj.modified, young=young(obj.modified)
         )
         for (private, key), obj in listed.items()
         if (private, key) not in seen
+        and not velopack.is_feed_key(key)
+        and (private, key) not in copies
     ]
     report.findings += sorted(orphans, key=lambda f: (f.where, f.key))
     report.findings += [

@@ -33,14 +33,22 @@ T = TypeVar("T")
 MAX_JSON_BODY = 1024 * 1024
 
 
-async def read_limited(request: Request, limit: int = MAX_JSON_BODY) -> bytes:
-    """The request body, refused with 413 past ``limit`` bytes (JSON bodies are small)."""
+async def read_limited(
+    request: Request, limit: int = MAX_JSON_BODY, *, too_large: str | None = None
+) -> bytes:
+    """The request body, refused with 413 past ``limit`` bytes (JSON bodies are small), with
+    ``too_large`` as its error when given; a ``Content-Length`` past it is refused before
+    anything is read."""
+    refusal = APIError(413, too_large or f"request body larger than {limit} bytes")
+    declared = request.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
+        raise refusal
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise APIError(413, f"request body larger than {limit} bytes")
+            raise refusal
         chunks.append(chunk)
     return b"".join(chunks)
 

@@ -1,14 +1,16 @@
-"""ASGI middleware: a request that may have written clears the update-check cache.
+"""ASGI middleware: a request that may have written clears the update-check cache (and the
+telemetry beacon's allow-list).
 
 The rule of when is in ``faynosync.checks.cache``'s docstring; this is where requests meet it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from faynosync.checks.cache import ResponseCache
-from faynosync.checks.sync import CacheSync
+from faynosync.checks.sync import Cache, CacheSync, invalidate
 from faynosync.deps import authenticated
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -33,9 +35,9 @@ class InvalidateOnWrite:
     before the write runs, too, would add nothing.
     """
 
-    def __init__(self, app: ASGIApp, *, cache: ResponseCache) -> None:
+    def __init__(self, app: ASGIApp, *, caches: Sequence[Cache]) -> None:
         self.app = app
-        self._cache = cache
+        self._caches = caches
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in READ_METHODS:
@@ -48,7 +50,7 @@ class InvalidateOnWrite:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 if may_have_written(status, scope):
-                    self._cache.invalidate()
+                    invalidate(self._caches)
                     await _tell_other_processes(scope)
             await send(message)
 
@@ -58,7 +60,7 @@ class InvalidateOnWrite:
             # Again at the end: work done after the answer started (or with no answer at all,
             # a crash or a disconnect) is covered too.
             if not status or may_have_written(status, scope):
-                self._cache.invalidate()
+                invalidate(self._caches)
                 if not status:
                     await _tell_other_processes(scope)
 

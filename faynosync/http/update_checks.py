@@ -8,6 +8,8 @@ solving: a plain ASGI layer reads the request from its raw path and query
 telemetry, answers 304 to an ``If-None-Match`` naming the ETag, and adds the CORS headers the
 routes would get. The routes in ``checks.router`` call :func:`respond` too (they are reached by
 nothing but a test or a future layer in front); other methods and paths go on to routing.
+The telemetry beacon (``GET /telemetry/beacon``), which clients send beside their update checks,
+is answered here too (:func:`receive_beacon`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from faynosync.http.errors import error_response
 from faynosync.http.middleware import Cors
 from faynosync.http.responses import JSON_TYPE, GoJSONResponse, go_redirect
 from faynosync.http.revalidation import etag, not_modified
+from faynosync.telemetry import beacon
 from faynosync.updaters.answers import FeedAnswer
 
 log = logging.getLogger(__name__)
@@ -193,6 +196,12 @@ class UpdateChecks:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
             path: str = scope["path"]
+            if path == BEACON_PATH:
+                values = requests.first_values(scope["query_string"])
+                header = _headers(scope)
+                reply = await receive_beacon(self._state, values.get, header)
+                await self._send(scope, reply, send)
+                return
             if path in _PLAIN_PATHS or path.startswith("/update/"):
                 values = requests.first_values(scope["query_string"])
                 request = requests.read(path, lambda name: values.get(name, ""))
@@ -205,17 +214,8 @@ class UpdateChecks:
     async def _respond(
         self, scope: Scope, path: str, request: service.CheckRequest | service.LatestRequest
     ) -> Reply:
-        raw: list[tuple[bytes, bytes]] = scope["headers"]
-
-        def header(name: str) -> str:
-            wanted = name.encode("latin-1")
-            for key, value in raw:
-                if key == wanted:
-                    return value.decode("latin-1")
-            return ""
-
         try:
-            return await respond(self._state, path, request, header)
+            return await respond(self._state, path, request, _headers(scope))
         except APIError as exc:
             return _reply(error_response(exc))
         except Exception:
@@ -227,6 +227,44 @@ class UpdateChecks:
         headers = [*reply.headers, *cors] if cors else reply.headers
         await send({"type": "http.response.start", "status": reply.status, "headers": headers})
         await send({"type": "http.response.body", "body": reply.body})
+
+
+def _headers(scope: Scope) -> Header:
+    raw: list[tuple[bytes, bytes]] = scope["headers"]
+
+    def header(name: str) -> str:
+        wanted = name.encode("latin-1")
+        for key, value in raw:
+            if key == wanted:
+                return value.decode("latin-1")
+        return ""
+
+    return header
+
+
+BEACON_PATH = "/telemetry/beacon"
+_BEACON_TAKEN = Reply(204, (), b"")
+
+
+async def receive_beacon(state: Any, query: Callable[[str, str], str], header: Header) -> Reply:
+    """The telemetry beacon (``telemetry.beacon``): 204 without a body, whatever it carried,
+    once telemetry is on; 403 otherwise. Answered here, before routing, as the update checks
+    whose answers it reports on."""
+    sent = beacon.Beacon(*(query(name, "") for name in beacon.PARAMS))
+    try:
+        await beacon.receive(
+            store=state.store,
+            collector=state.telemetry,
+            allowed=state.allowlist,
+            beacon=sent,
+            device=header("x-device-id"),
+        )
+    except APIError as exc:
+        return _reply(error_response(exc))
+    except Exception:
+        # A beacon is answered 204 whatever happens; what failed is logged.
+        log.exception("unhandled error on GET %s", BEACON_PATH)
+    return _BEACON_TAKEN
 
 
 def _reply(response: Response) -> Reply:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from faynosync.core.rollouts import RolloutPlan
 
@@ -204,6 +204,17 @@ class ArtifactLink:
     owner: str
 
 
+class PublishedTarget(NamedTuple):
+    """Where an artifact of a published version is offered: its version's owner and the ids
+    of the app, channel, platform and arch (as stored; ``""`` when absent)."""
+
+    owner: str
+    app_id: str
+    channel_id: str
+    platform_id: str
+    arch_id: str
+
+
 @dataclass
 class VersionFilter:
     """Which versions a search matches; None means "any"."""
@@ -231,17 +242,28 @@ class StepFound:
 @dataclass
 class DeviceDay:
     """What one device did on one day for one app: its last version and answer, and every
-    channel, platform and arch it asked with."""
+    channel, platform and arch it asked with.
+
+    A telemetry beacon may name no version (``""``) and no answer (``has_update`` None): the
+    device then keeps what an earlier check of the day recorded, if anything.
+    """
 
     owner: str
     app: str
     date: str
     device: str
     version: str
-    has_update: bool
+    has_update: bool | None
     channels: set[str] = field(default_factory=set)
     platforms: set[str] = field(default_factory=set)
     archs: set[str] = field(default_factory=set)
+
+    def take(self, version: str, has_update: bool | None) -> None:
+        """A later check's version and answer, each when it has one."""
+        if version:
+            self.version = version
+        if has_update is not None:
+            self.has_update = has_update
 
 
 @dataclass
@@ -255,3 +277,98 @@ class TelemetryBatch:
 
     def __bool__(self) -> bool:
         return bool(self.requests)
+
+
+@dataclass
+class ReportKey:
+    """A report key (FaynoSync v2.1's ``report_keys``): at most one per app, kept in clear (it
+    ships inside the app)."""
+
+    id: str
+    app_id: str
+    owner: str
+    key_value: str
+    created_at: datetime
+    updated_at: datetime
+    app_name: str = ""
+    """The app's name, read with the key (never stored with it)."""
+    app_reports: bool = False
+    """The app's ``reports`` flag, read with the key (never stored with it)."""
+
+
+@dataclass(frozen=True)
+class ReportSubject:
+    """What a report is about: the application, the system, the event (a group's identity)."""
+
+    app_name: str
+    version: str
+    channel: str
+    platform: str
+    arch: str
+    type: str
+    reason: str
+
+
+@dataclass
+class ReportGroup:
+    """Reports of one subject in one app (``report_groups``)."""
+
+    id: str
+    group_hash: str
+    app_id: str
+    owner: str
+    subject: ReportSubject
+    status: str
+    count: int
+    first_seen: datetime
+    last_seen: datetime
+    details_stored: int
+    details_rejected: int
+    created_at: datetime
+    updated_at: datetime
+    tags: list[str] | None = None
+    note: str = ""
+    resolved_at: datetime | None = None
+    resolved_by: str = ""
+
+
+@dataclass
+class ReportBlob:
+    """A report's details, gzip bytes in the private bucket (``report_blobs``)."""
+
+    id: str
+    group_hash: str
+    app_id: str
+    owner: str
+    subject: ReportSubject
+    driver: str
+    bucket: str
+    key: str
+    compressed_size: int
+    decompressed_size: int
+    created_at: datetime
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class GroupFilter:
+    """Which groups a list shows: the tenant's, of ``apps`` when given, matching the rest."""
+
+    owner: str
+    apps: list[str] | None = None
+    status: str = ""
+    """``open`` (also a group without a status), ``resolved``, ``muted``; empty: any."""
+    fields: tuple[tuple[str, str], ...] = ()
+    """(``ReportSubject`` field, value) pairs, exact matches."""
+    seen_from: datetime | None = None
+    seen_to: datetime | None = None
+
+
+@dataclass(frozen=True)
+class GroupChange:
+    """A triage edit: each of status, tags and note when not None."""
+
+    status: str | None = None
+    tags: list[str] | None = None
+    note: str | None = None
+    by: str = ""

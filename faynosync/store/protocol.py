@@ -19,9 +19,15 @@ from faynosync.store.models import (
     Artifact,
     ArtifactLink,
     DeviceDay,
+    GroupChange,
+    GroupFilter,
     Kind,
     Meta,
     Permissions,
+    PublishedTarget,
+    ReportBlob,
+    ReportGroup,
+    ReportKey,
     StepFound,
     TeamUser,
     TelemetryBatch,
@@ -187,10 +193,15 @@ class VersionRepository(Protocol):
     async def find(self, app_id: str, version: str, owner: str) -> Version | None: ...
 
     async def append_artifacts(
-        self, version_id: str, artifacts: list[Artifact], updated_at: datetime
+        self,
+        version_id: str,
+        artifacts: list[Artifact],
+        updated_at: datetime,
+        repeatable: frozenset[str] = frozenset(),
     ) -> bool:
         """Append atomically unless the version has an artifact with the same extension,
-        platform and arch as one of them (then nothing changes and the answer is False)."""
+        platform and arch as one of them (then nothing changes and the answer is False);
+        extensions in ``repeatable`` are never refused."""
 
     async def save(self, version: Version) -> None:
         """Write the mutable fields: flags, artifacts, changelog, updated_at, and the rollout
@@ -240,6 +251,9 @@ class VersionRepository(Protocol):
     async def remove_artifacts(self, version_id: str, links: list[str]) -> None:
         """Take the artifacts with these links out of the version (atomically)."""
 
+    async def published_targets(self) -> set[PublishedTarget]:
+        """Every distinct target of an artifact of a published version, of every owner."""
+
     def artifact_links(self) -> AsyncIterator[ArtifactLink]:
         """The link of every artifact of every version of every owner, read in batches."""
 
@@ -280,6 +294,78 @@ class TelemetryRepository(Protocol):
         """Forget days before ``before`` (YYYY-MM-DD), and known versions of apps unseen since."""
 
 
+class ReportRepository(Protocol):
+    """Crash and event reports (FaynoSync v2.1's ``report_keys``, ``report_groups`` and
+    ``report_blobs``) and the counters of their rate limits. Every query is scoped to a
+    tenant (``owner``) and, when given, to a list of its apps."""
+
+    async def insert_key(self, key: ReportKey) -> None:
+        """Raises :class:`DuplicateKey` when the app has a key."""
+
+    async def key_of_app(self, app_id: str) -> ReportKey | None: ...
+
+    async def delete_key(self, app_id: str, owner: str) -> bool: ...
+
+    async def set_key_value(self, key_id: str, value: str, at: datetime) -> None:
+        """A new ``key_value``, ``updated_at`` = ``at``."""
+
+    async def keys(self, owner: str, apps: list[str] | None) -> list[ReportKey]:
+        """The tenant's keys (of ``apps`` when given) whose app exists, with its name, the most
+        recently updated first."""
+
+    async def key_by_value(self, value: str) -> ReportKey | None:
+        """The key with this value whose app exists, with the app's name and reports flag."""
+
+    async def record(self, group: ReportGroup) -> None:
+        """Count one report: the group of (``app_id``, ``group_hash``) is created as given
+        (count 1) or its count grows by one, ``last_seen`` and ``updated_at`` set to the
+        given ``last_seen``; a resolved group is open again. Concurrent first reports make one
+        group."""
+
+    async def count_details(self, app_id: str, group_hash: str, *, stored: bool) -> None:
+        """One more stored (or rejected) details of the group."""
+
+    async def groups(
+        self, query: GroupFilter, *, skip: int, limit: int
+    ) -> tuple[list[ReportGroup], int]:
+        """One page, the most recently seen first, and the number of matches."""
+
+    async def change_group(
+        self, owner: str, apps: list[str] | None, group_hash: str, change: GroupChange, at: datetime
+    ) -> bool:
+        """Triage the groups of this hash (FaynoSync: every matching group); False when none."""
+
+    async def delete_group(
+        self, owner: str, apps: list[str] | None, group_hash: str
+    ) -> list[ReportBlob] | None:
+        """Delete the groups of this hash and their blobs' documents; the blobs deleted, None
+        when no group was."""
+
+    async def insert_blob(self, blob: ReportBlob) -> None: ...
+
+    async def blobs(
+        self, owner: str, apps: list[str] | None, group_hash: str, *, limit: int, now: datetime
+    ) -> list[ReportBlob]:
+        """The newest unexpired blobs of the groups of this hash."""
+
+    async def excess_blobs(
+        self, app_id: str, group_hash: str, *, keep: int, now: datetime
+    ) -> list[ReportBlob]:
+        """The group's blobs past the newest ``keep``, and expired ones."""
+
+    async def expired_blobs(self, now: datetime, *, limit: int) -> list[ReportBlob]:
+        """Blobs of any tenant past their ``expires_at``, the oldest first."""
+
+    async def delete_blobs(self, blob_ids: list[str]) -> None: ...
+
+    def blob_keys(self) -> AsyncIterator[str]:
+        """The object key of every blob document, of every tenant."""
+
+    async def hit(self, counter: str, expires_at: datetime) -> int:
+        """Add one to a rate-limit counter (atomically, across processes); its value now. The
+        counter is forgotten after ``expires_at``."""
+
+
 class ChangeCounter(Protocol):
     """A counter every write that may change an update check moves, so that the processes
     serving one database clear their response caches (``checks.sync``)."""
@@ -312,6 +398,9 @@ class Store(Protocol):
 
     @property
     def telemetry(self) -> TelemetryRepository: ...
+
+    @property
+    def reports(self) -> ReportRepository: ...
 
     @property
     def claims(self) -> ClaimRepository: ...

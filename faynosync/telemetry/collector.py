@@ -93,9 +93,12 @@ class TelemetryCollector:
         platform: str,
         arch: str,
         device: str,
-        has_update: bool,
+        has_update: bool | None,
     ) -> None:
-        """One update check of one device (docs/behaviour.md#telemetry-recording)."""
+        """One update check (or telemetry beacon) of one device
+        (docs/behaviour.md#telemetry-recording). A beacon may name no version (``""``: the
+        app's versions are left as they are) and no answer (``has_update`` None: the device is
+        counted neither on the latest nor as outdated, unless an earlier check said)."""
         today = utc_today()
         if today != self._day:
             self._day, self._devices, self._versions, self._warned = today, {}, {}, set()
@@ -106,9 +109,10 @@ class TelemetryCollector:
         device, version = bounded(device), bounded(version)
         device_key = (owner, app, today, device)
         day = batch.devices.get(device_key)
-        if day is not None and day.version == version:
+        if day is not None and (day.version == version or not version):
             # Seen in this batch with this version (the usual case): its version is counted.
-            day.has_update = has_update
+            if has_update is not None:
+                day.has_update = has_update
             _note(day, channel, platform, arch)
             return
         if day is None:
@@ -120,8 +124,16 @@ class TelemetryCollector:
                 self._devices[key] = count + 1
             day = DeviceDay(owner, app, today, device, version, has_update)
             batch.devices[device_key] = day
-        day.version, day.has_update = version, has_update
+        else:
+            day.take(version, has_update)
         _note(day, channel, platform, arch)
+        if version:
+            self._known(key, version)
+
+    def _known(self, key: tuple[str, str, str], version: str) -> None:
+        """The app's version, among those of the day (bounded) and those it has known."""
+        owner, app, _ = key
+        batch = self._batch
         known = self._versions.get(key)
         if known is None:
             known = self._versions[key] = set()
@@ -171,7 +183,9 @@ class TelemetryCollector:
                 day.platforms - stored.platforms,
                 day.archs - stored.archs,
             )
-            changed = (new.version, new.has_update) != (stored.version, stored.has_update)
+            changed = (new.version and new.version != stored.version) or (
+                new.has_update is not None and new.has_update != stored.has_update
+            )
             if changed or new.channels or new.platforms or new.archs:
                 fresh.devices[key] = new
         return fresh
@@ -187,7 +201,7 @@ class TelemetryCollector:
                 key,
                 DeviceDay(day.owner, day.app, day.date, day.device, day.version, day.has_update),
             )
-            stored.version, stored.has_update = day.version, day.has_update
+            stored.take(day.version, day.has_update)
             stored.channels |= day.channels
             stored.platforms |= day.platforms
             stored.archs |= day.archs
@@ -217,7 +231,7 @@ class TelemetryCollector:
         for device_key, day in newer.devices.items():
             kept = older.devices.setdefault(device_key, day)
             if kept is not day:
-                kept.version, kept.has_update = day.version, day.has_update
+                kept.take(day.version, day.has_update)
                 kept.channels |= day.channels
                 kept.platforms |= day.platforms
                 kept.archs |= day.archs

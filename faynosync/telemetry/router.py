@@ -9,9 +9,10 @@ from starlette.responses import Response
 
 from faynosync.deps import SettingsDep, StoreDep, Viewer
 from faynosync.http import openapi as doc
-from faynosync.http.inputs import query_values
+from faynosync.http import update_checks
+from faynosync.http.inputs import query_value, query_values
 from faynosync.http.responses import GoJSONResponse
-from faynosync.telemetry import service
+from faynosync.telemetry import beacon, service
 
 router = APIRouter(tags=["telemetry"], default_response_class=GoJSONResponse)
 
@@ -78,5 +79,31 @@ async def telemetry(
         platforms=params["platforms"],
         archs=params["architectures"],
         today=datetime.now(UTC).date(),
+        unions=settings.api_level.telemetry_unions,
     )
     return GoJSONResponse(body)
+
+
+@router.get(
+    "/telemetry/beacon",
+    operation_id="telemetry-beacon",
+    openapi_extra=doc.query(*beacon.PARAMS),
+    responses=doc.answers(
+        doc.empty(
+            204,
+            "Always, once telemetry is on: counted as an update check when `X-Device-ID` is "
+            "given and the owner's app, channel, platform and arch have a published version "
+            "(docs/behaviour.md#telemetry-beacon); ignored otherwise.",
+        ),
+        doc.error(403, "ENABLE_TELEMETRY is off: `Telemetry is not enabled on this instance`."),
+    ),
+)
+async def telemetry_beacon(request: Request) -> Response:
+    """What ``update_checks.receive_beacon`` answers; the layer in front of routing answers
+    this path first, so this runs only when a request reaches the routes some other way."""
+    reply = await update_checks.receive_beacon(
+        request.app.state,
+        lambda name, default: query_value(request, name) or default,
+        lambda name: request.headers.get(name, ""),
+    )
+    return update_checks.as_response(reply)

@@ -1,15 +1,16 @@
 """``GET /telemetry``: the report (docs/behaviour.md#telemetry-report), computed from the stored
 device days.
 
-The arithmetic is the original's: counts are summed per day (a device seen on three days counts
-three times), request counts are never filtered, and when ``apps`` is given each app is
-aggregated alone and merged, ``total_active_apps`` and ``used_versions_count`` then being the
-last app's. Arrays are sorted by name where the original's order was Redis's.
+The arithmetic is the original's: at API level 1.4.6 counts are summed per day (a device seen
+on three days counts three times), at 2.1 a device counts once over the period (``members``);
+request counts are never filtered, and when ``apps`` is given each app is aggregated alone and
+merged, ``total_active_apps`` and ``used_versions_count`` then being the last app's. Arrays
+are sorted by name where the original's order was Redis's.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -40,22 +41,58 @@ class Filters:
         )
 
 
+Member = Hashable
+"""What a count counts: a device on one day of one app (v1.4.6's sums of daily set sizes), or a
+device over the whole period (v2.1's unions)."""
+
+Members = Callable[[DeviceDay], Member]
+
+
+def members(*, unions: bool, per_app: bool) -> Members:
+    """What the counts of a report count (docs/behaviour.md#telemetry-report): at API level 2.1
+    (``unions``) a device once over the period, and across apps in a report of all apps; one
+    of an ``apps`` list, computed alone and added, once per app. Otherwise once per app and
+    day."""
+    if not unions:
+        return lambda d: (d.app, d.date, d.device)
+    if per_app:
+        return lambda d: (d.app, d.device)
+    return lambda d: d.device
+
+
+@dataclass
+class Day:
+    requests: int = 0
+    unique: set[Member] = field(default_factory=set)
+    latest: set[Member] = field(default_factory=set)
+    outdated: set[Member] = field(default_factory=set)
+
+    def merge(self, other: Day) -> None:
+        self.requests += other.requests
+        self.unique |= other.unique
+        self.latest |= other.latest
+        self.outdated |= other.outdated
+
+
 @dataclass
 class Totals:
-    """What one aggregation run (one app, or all apps together) adds up."""
+    """What one aggregation run (one app, or all apps together) adds up: the counts are the
+    sizes of the sets."""
 
-    requests: int = 0
-    unique: int = 0
-    latest: int = 0
-    outdated: int = 0
+    period: Day = field(default_factory=Day)
     active_apps: int = 0
     used_versions: int = 0
     known: set[str] = field(default_factory=set)
-    usage: Counter[str] = field(default_factory=Counter)
-    platforms: Counter[str] = field(default_factory=Counter)
-    archs: Counter[str] = field(default_factory=Counter)
-    channels: Counter[str] = field(default_factory=Counter)
-    daily: dict[str, list[int]] = field(default_factory=dict)  # date -> 4 counts
+    usage: dict[str, set[Member]] = field(default_factory=dict)
+    platforms: dict[str, set[Member]] = field(default_factory=dict)
+    archs: dict[str, set[Member]] = field(default_factory=dict)
+    channels: dict[str, set[Member]] = field(default_factory=dict)
+    daily: dict[str, Day] = field(default_factory=dict)
+
+
+def _join(into: dict[str, set[Member]], part: dict[str, set[Member]]) -> None:
+    for name, found in part.items():
+        into.setdefault(name, set()).update(found)
 
 
 def split(text: str) -> list[str]:
@@ -78,6 +115,7 @@ def _aggregate(
     days: dict[tuple[str, str], list[DeviceDay]],
     known: dict[str, set[str]],
     filters: Filters,
+    member: Members,
 ) -> Totals:
     totals = Totals()
     for app in apps:
@@ -86,51 +124,56 @@ def _aggregate(
         for day in dates:
             count = requests.get((app, day), 0)
             seen = days.get((app, day), [])
-            kept = [d for d in seen if filters.keep(d)]
             active = active or count > 0 or bool(seen)
-            stats = totals.daily.setdefault(day, [0, 0, 0, 0])
-            latest = sum(1 for d in kept if not d.has_update)
-            outdated = len(kept) - latest
-            for index, amount in enumerate((count, len(kept), latest, outdated)):
-                stats[index] += amount
-            totals.requests += count
-            totals.unique += len(kept)
-            totals.latest += latest
-            totals.outdated += outdated
-            for d in kept:
-                if d.version in totals.known:
-                    totals.usage[d.version] += 1
-                for names, wanted, counter in (
-                    (d.platforms, filters.platforms, totals.platforms),
-                    (d.archs, filters.archs, totals.archs),
-                    (d.channels, filters.channels, totals.channels),
-                ):
-                    counter.update(name for name in names if not wanted or name in wanted)
+            stats = totals.daily.setdefault(day, Day())
+            stats.requests += count
+            for d in seen:
+                if filters.keep(d):
+                    _count(totals, stats, d, member(d), filters)
         totals.active_apps += int(active)
-    totals.used_versions = sum(1 for v in totals.known if totals.usage[v] > 0)
+    for stats in totals.daily.values():
+        totals.period.merge(stats)
+    totals.used_versions = sum(1 for v in totals.known if totals.usage.get(v))
     return totals
 
 
+def _count(totals: Totals, stats: Day, d: DeviceDay, member: Member, filters: Filters) -> None:
+    """One kept device day."""
+    stats.unique.add(member)
+    if d.has_update is not None:
+        (stats.outdated if d.has_update else stats.latest).add(member)
+    if d.version in totals.known:
+        totals.usage.setdefault(d.version, set()).add(member)
+    for names, wanted, found in (
+        (d.platforms, filters.platforms, totals.platforms),
+        (d.archs, filters.archs, totals.archs),
+        (d.channels, filters.channels, totals.channels),
+    ):
+        for name in names:
+            if not wanted or name in wanted:
+                found.setdefault(name, set()).add(member)
+
+
 def _merge(into: Totals, part: Totals) -> None:
-    into.requests += part.requests
-    into.unique += part.unique
-    into.latest += part.latest
-    into.outdated += part.outdated
+    into.period.merge(part.period)
     into.known |= part.known
-    into.usage += part.usage
-    into.platforms += part.platforms
-    into.archs += part.archs
-    into.channels += part.channels
+    _join(into.usage, part.usage)
+    _join(into.platforms, part.platforms)
+    _join(into.archs, part.archs)
+    _join(into.channels, part.channels)
     for day, stats in part.daily.items():
-        before = into.daily.get(day, [0, 0, 0, 0])
-        into.daily[day] = [a + b for a, b in zip(before, stats, strict=True)]
+        into.daily.setdefault(day, Day()).merge(stats)
     # As the original: these two are the last app's, not sums.
     into.active_apps = part.active_apps
     into.used_versions = part.used_versions
 
 
-def _counts(counter: Counter[str], key: str) -> list[GoStruct] | None:
-    items = [GoStruct({key: name, "client_count": n}) for name, n in sorted(counter.items()) if n]
+def _counts(found: dict[str, set[Member]], key: str) -> list[GoStruct] | None:
+    items = [
+        GoStruct({key: name, "client_count": len(found[name])})
+        for name in sorted(found)
+        if found[name]
+    ]
     return items or None
 
 
@@ -188,6 +231,7 @@ async def report(
     platforms: str,
     archs: str,
     today: date,
+    unions: bool,
 ) -> GoStruct:
     """``GET /telemetry``: the counts of the viewer's tenant, with what the collector holds."""
     if not enabled:
@@ -207,24 +251,26 @@ async def report(
     for device_day in await store.telemetry.devices(owner, chosen, dates) if chosen else []:
         days.setdefault((device_day.app, device_day.date), []).append(device_day)
     known = await store.telemetry.known_versions(owner, chosen) if chosen else {}
+    member = members(unions=unions, per_app=bool(apps))
     if apps:
         totals = Totals()
         for app in chosen:
-            _merge(totals, _aggregate([app], dates, requests, days, known, filters))
+            _merge(totals, _aggregate([app], dates, requests, days, known, filters, member))
     else:
-        totals = _aggregate(chosen, dates, requests, days, known, filters)
-    used = [v for v in sorted(totals.known) if totals.usage[v] > 0]
+        totals = _aggregate(chosen, dates, requests, days, known, filters, member)
+    used = [v for v in sorted(totals.known) if totals.usage.get(v)]
     staged = await _rollouts_in_force(store, owner, chosen, set(used))
-    usage = [_usage(v, totals.usage[v], staged.get(v)) for v in used]
+    usage = [_usage(v, len(totals.usage[v]), staged.get(v)) for v in used]
+    period = totals.period
     return GoStruct(
         date=dates[0],
         date_range=dates,
         admin=owner,
         summary=GoStruct(
-            total_requests=totals.requests,
-            unique_clients=totals.unique,
-            clients_using_latest_version=totals.latest,
-            clients_outdated=totals.outdated,
+            total_requests=period.requests,
+            unique_clients=len(period.unique),
+            clients_using_latest_version=len(period.latest),
+            clients_outdated=len(period.outdated),
             total_active_apps=totals.active_apps,
         ),
         versions=GoStruct(
@@ -238,10 +284,10 @@ async def report(
         daily_stats=[
             GoStruct(
                 date=d,
-                total_requests=s[0],
-                unique_clients=s[1],
-                clients_using_latest_version=s[2],
-                clients_outdated=s[3],
+                total_requests=s.requests,
+                unique_clients=len(s.unique),
+                clients_using_latest_version=len(s.latest),
+                clients_outdated=len(s.outdated),
             )
             for d, s in sorted(totals.daily.items())
         ],

@@ -7,6 +7,7 @@ must include a RELEASES file), whereas the storage layout uses exact names (``ve
 from __future__ import annotations
 
 from faynosync.errors import APIError
+from faynosync.updaters import velopack
 
 SQUIRREL_DARWIN = (
     "squirrel darwin updater requires a ZIP archive for update functionality. "
@@ -37,6 +38,7 @@ def check_files(updater: str, filenames: list[str]) -> None:
         n.endswith((".yml", ".yaml")) for n in names
     ):
         raise APIError(400, ELECTRON_BUILDER)
+    velopack.check_files(updater, filenames)
 
 
 def check_params(updater: str, signature: str) -> None:

@@ -6,6 +6,7 @@ See docs/behaviour.md#object-keys.
 from __future__ import annotations
 
 from faynosync.storage.keys import extension
+from faynosync.updaters import velopack
 from faynosync.versions import sparkle
 
 
@@ -31,6 +32,10 @@ def artifact_key(
     if appcasts and updater == "sparkle":
         return sparkle.key(
             owner=owner, app=app, channel=channel, platform=platform, arch=arch, filename=filename
+        )
+    if updater == "velopack":
+        return velopack.object_key(
+            app=app, owner=owner, version=version, platform=platform, arch=arch, filename=filename
         )
     scope = [s for s in (channel, platform, arch) if s]
     if updater == "squirrel_windows":

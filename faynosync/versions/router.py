@@ -141,6 +141,7 @@ async def upload(
             multipart=form.multipart,
             rollout_always=settings.api_level.rollout_always_stored,
             appcasts=settings.api_level.sparkle_appcasts,
+            repeatable=settings.api_level.repeatable_packages,
         )
     if notifier is not None:
         notifier.version_uploaded(version_id)

@@ -39,6 +39,7 @@ from faynosync.storage.staging import StagedFile
 from faynosync.store import DuplicateKey, Store
 from faynosync.store.models import Artifact, ChangelogEntry, Meta, Version
 from faynosync.updaters import uploads
+from faynosync.velopack import feeds as velopack_feeds
 from faynosync.versions import rollouts, sparkle
 from faynosync.versions.layout import artifact_key
 from faynosync.versions.schemas import VersionData
@@ -196,6 +197,7 @@ async def upload(
     multipart: bool,
     rollout_always: bool = False,
     appcasts: bool = False,
+    repeatable: frozenset[str] = frozenset(),
 ) -> str:
     """``POST /upload``: a new version, or artifacts added to an existing one. Returns its id.
 
@@ -203,12 +205,16 @@ async def upload(
     check runs before the first file is stored (:func:`_upload_scope`). A new version gets the
     rollout asked for (with ``rollout_always``, API level 2.1, always one: 100 and a seed); an
     existing one keeps its own. With ``appcasts`` (API level 2.1), Sparkle as v2.1 has it
-    (:mod:`faynosync.versions.sparkle`).
+    (:mod:`faynosync.versions.sparkle`). ``repeatable``: extensions exempt from the
+    one-artifact-per-extension rule (API level 2.1's; a Velopack upload's packages at either
+    level).
     """
     rollout = rollouts.read_edit(data)
     _override_intermediate(data, intermediate)
     version = normalise(data.version)
     target = await _upload_scope(store, principal, data, version, files, multipart, appcasts)
+    blocks = await velopack_feeds.uploaded_blocks(data.updater, files)
+    repeatable = repeatable | velopack_feeds.repeatable(data.updater)
     owner = principal.owner
     app = target.app
     planned = place_files(
@@ -222,26 +228,43 @@ async def upload(
     )
     artifacts = new_artifacts(planned, target, data.signature)
     sparkle.attach(target.sparkle, files, artifacts)
+    velopack_feeds.mark(artifacts, files, blocks)
     existing = await store.versions.find(app.id, version, owner)
-    _refuse_duplicates(existing.artifacts if existing else [], artifacts)
+    _refuse_duplicates(existing.artifacts if existing else [], artifacts, repeatable)
 
     written: list[ObjectRef] = []
     async with writing(store, storage, [stored.key for stored, _ in planned], written):
         # Under the claim: an upload that landed meanwhile counts, and no other document may
         # hold these keys (names can meet: app demo-acme of corp, app demo of acme-corp).
         existing = await store.versions.find(app.id, version, owner)
-        _refuse_duplicates(existing.artifacts if existing else [], artifacts)
+        _refuse_duplicates(existing.artifacts if existing else [], artifacts, repeatable)
         await objects.refuse_taken(
-            store, [s for s, _ in planned], shared=sparkle.shared_links(planned), app=app.id
+            store, _own_keys(data, planned), shared=sparkle.shared_links(planned), app=app.id
         )
         await store_files(storage, planned, written)
         fresh = _new_version(target, version, data, artifacts, owner)
         rollouts.for_new_version(fresh, rollout, always=rollout_always, now=fresh.updated_at)
-        version_id, created = await _add_to_version(store, existing, fresh, artifacts)
+        version_id, created = await _add_to_version(store, existing, fresh, artifacts, repeatable)
         await _refuse_if_gone(store, target, version_id, created, [a.link for a in artifacts])
     if target.sparkle is not None:
         await sparkle.refresh(store=store, storage=storage, links=links, app_id=app.id)
+    await velopack_feeds.copy_installers(store, storage, data.updater, planned)
+    if blocks:
+        stored = await store.versions.get(version_id)
+        if stored is not None:
+            scopes = velopack_feeds.scopes_of(stored, artifacts)
+            await velopack_feeds.refresh(store, storage, app_id=app.id, scopes=scopes)
     return version_id
+
+
+def _own_keys(data: VersionData, planned: list[tuple[ObjectRef, StagedFile]]) -> list[ObjectRef]:
+    """The objects no other version may hold: all but a Velopack upload's feed, which every
+    version of its channel, platform and arch stores under one key."""
+    return [
+        ref
+        for ref, upload in planned
+        if not velopack_feeds.is_shared(data.updater, upload.filename)
+    ]
 
 
 async def _upload_scope(
@@ -297,10 +320,15 @@ def _override_intermediate(data: VersionData, field: str) -> None:
         data.intermediate = field == "true"
 
 
-def _refuse_duplicates(existing: list[Artifact], new: list[Artifact]) -> None:
-    """One artifact per extension, platform and arch in a version (also within one request)."""
+def _refuse_duplicates(
+    existing: list[Artifact], new: list[Artifact], repeatable: frozenset[str] = frozenset()
+) -> None:
+    """One artifact per extension, platform and arch in a version (also within one request),
+    but of the ``repeatable`` extensions."""
     seen = {(a.package, a.platform, a.arch) for a in existing}
     for artifact in new:
+        if artifact.package in repeatable:
+            continue
         slot = (artifact.package, artifact.platform, artifact.arch)
         if slot in seen:
             raise APIError(500, DUPLICATE_ARTIFACT)
@@ -327,7 +355,11 @@ def _new_version(
 
 
 async def _add_to_version(
-    store: Store, existing: Version | None, created: Version, artifacts: list[Artifact]
+    store: Store,
+    existing: Version | None,
+    created: Version,
+    artifacts: list[Artifact],
+    repeatable: frozenset[str] = frozenset(),
 ) -> tuple[str, bool]:
     """Add the artifacts to the version document, inserting ``created`` if there is none
     (race-safe).
@@ -343,7 +375,7 @@ async def _add_to_version(
             existing = await store.versions.find(created.app_id, created.version, created.owner)
             if existing is None:
                 raise APIError(500, "failed to store the version") from None
-    if not await store.versions.append_artifacts(existing.id, artifacts, gotime.now()):
+    if not await store.versions.append_artifacts(existing.id, artifacts, gotime.now(), repeatable):
         raise APIError(500, DUPLICATE_ARTIFACT)
     return existing.id, False
 
@@ -441,15 +473,17 @@ async def update_version(
     rollout = rollouts.read_edit(data)
     _override_intermediate(data, intermediate)
     target, current = await _version_to_edit(store, principal, data, files, multipart, appcasts)
+    blocks = await velopack_feeds.uploaded_blocks(data.updater if multipart else "", files)
     version_name = current.version
 
     private = target.app.private
-    # As the original, the keys carry the caller's own name, even a team user's (v2.1: the
-    # admin's).
+    # As the original, the keys carry the caller's own name, even a team user's (v2.1, and
+    # Velopack's keys at either level: the admin's).
+    of_admin = keys_of_admin or velopack_feeds.keys_of_admin(data.updater)
     planned = place_files(
         links,
         data,
-        owner=principal.owner if keys_of_admin else principal.username,
+        owner=principal.owner if of_admin else principal.username,
         version=version_name,
         private=private,
         files=files,
@@ -457,7 +491,9 @@ async def update_version(
     )
     artifacts = new_artifacts(planned, target, data.signature)
     sparkle.attach(target.sparkle, files, artifacts)
+    velopack_feeds.mark(artifacts, files, blocks)
     added = _edit(current, data, artifacts)
+    velopack_feeds.carry_blocks(current.artifacts, artifacts)
     if rollout is not None:
         rollouts.apply(current, rollout, now=current.updated_at)
 
@@ -466,7 +502,7 @@ async def update_version(
         # A file sent again replaces this version's own object; another version's never.
         await objects.refuse_taken(
             store,
-            [stored for stored, _ in planned],
+            _own_keys(data, planned),
             own=current.id,
             shared=sparkle.shared_links(planned),
             app=current.app_id,
@@ -477,6 +513,10 @@ async def update_version(
             await _refuse_if_gone(store, target, current.id, False, added)
     if appcasts and sparkle.feeds_of(current):
         await sparkle.refresh(store=store, storage=storage, links=links, app_id=current.app_id)
+    await velopack_feeds.copy_installers(store, storage, data.updater, planned)
+    await velopack_feeds.refresh(
+        store, storage, app_id=current.app_id, scopes=velopack_feeds.scopes_of(current)
+    )
 
 
 async def _version_to_edit(
@@ -600,6 +640,9 @@ async def delete_version(
         await sparkle.refresh(
             store=store, storage=storage, links=links, app_id=version.app_id, touched=feeds
         )
+    await velopack_feeds.refresh(
+        store, storage, app_id=version.app_id, scopes=velopack_feeds.scopes_of(version)
+    )
     if problem:
         raise APIError(400, problem)
 
@@ -649,6 +692,9 @@ async def delete_artifacts(
         await sparkle.refresh(
             store=store, storage=storage, links=links, app_id=version.app_id, touched=gone
         )
+    await velopack_feeds.refresh(
+        store, storage, app_id=version.app_id, scopes=velopack_feeds.scopes_of(version, removed)
+    )
     if problem:
         raise APIError(400, problem)
     return True

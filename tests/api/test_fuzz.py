@@ -439,7 +439,7 @@ def fuzz(
 @pytest.fixture
 def served(settings_factory: Callable[..., Any]) -> Iterator[FastAPI]:
     """The app; schemathesis's ASGI transport runs its lifespan, stopped at the end."""
-    app = create_app(settings_factory(ENABLE_TELEMETRY=True))
+    app = create_app(settings_factory(ENABLE_TELEMETRY=True, REPORTS_ENABLED=True))
     try:
         yield app
     finally:

@@ -24,7 +24,18 @@ import pytest
 import pytest_asyncio
 
 from faynosync import app as application
-from faynosync.store.models import AppPermissions, Kind, ResourcePermissions, VersionFilter
+from faynosync.core import gotime
+from faynosync.core.ids import new_id
+from faynosync.store.models import (
+    AppPermissions,
+    GroupFilter,
+    Kind,
+    ReportGroup,
+    ReportKey,
+    ReportSubject,
+    ResourcePermissions,
+    VersionFilter,
+)
 from tests.support.api import (
     API_KEY,
     API_URL,
@@ -46,6 +57,7 @@ from tests.support.storage import stored_objects
 
 KINDS = (Kind.APP, Kind.CHANNEL, Kind.PLATFORM, Kind.ARCH)
 KEY = "testapp-alice/nightly/universalPlatform/universalArch/testapp-1.0.dmg"
+GROUP = "a1" * 32  # Alice's report group
 
 
 @dataclass
@@ -54,7 +66,7 @@ class Alice:
 
     @property
     def secrets(self) -> list[str]:
-        return [*self.ids.values(), "testapp-alice", "alicebob"]
+        return [*self.ids.values(), "testapp-alice", "alicebob", GROUP, "rpk_" + "a" * 64]
 
     def secrets_for(self, intruder: str) -> list[str]:
         """What the intruder must not read. Alice's API token for her other app reads, as
@@ -178,12 +190,54 @@ CALLS: dict[tuple[str, str], tuple[Call, bool]] = {
         json_body("DELETE", "/token/delete", lambda a: {"id": a.ids["token"]}),
         False,
     ),
+    ("GET", "/report-keys/list"): (query("GET", "/report-keys/list", lambda a: {}), False),
+    ("POST", "/report-keys/regenerate"): (
+        json_body("POST", "/report-keys/regenerate", lambda a: {"app_id": a.ids["app"]}),
+        False,
+    ),
+    ("POST", "/reports/ingest"): (
+        lambda a: {
+            "method": "POST",
+            "url": "/reports/ingest",
+            "json": {
+                "application": {"name": "testapp", "version": "1.0", "channel": "nightly"},
+                "system": {"platform": "windows", "arch": "amd64"},
+                "event": {"type": "crash", "reason": "planted"},
+            },
+        },
+        False,
+    ),
+    ("GET", "/reports/groups"): (query("GET", "/reports/groups", lambda a: {}), False),
+    ("GET", "/reports/groups/{groupHash}/blobs"): (
+        query("GET", "/reports/groups/" + GROUP + "/blobs", lambda a: {}),
+        False,
+    ),
+    ("PATCH", "/reports/groups/{groupHash}"): (
+        json_body("PATCH", "/reports/groups/" + GROUP, lambda a: {"status": "muted"}),
+        False,
+    ),
+    ("DELETE", "/reports/groups/{groupHash}"): (
+        query("DELETE", "/reports/groups/" + GROUP, lambda a: {}),
+        False,
+    ),
     ("GET", "/telemetry"): (
         query("GET", "/telemetry", lambda a: {"range": "week", "apps": "testapp"}),
         False,
     ),
+    ("GET", "/telemetry/beacon"): (
+        query("GET", "/telemetry/beacon", lambda a: {**CHECK, "is_latest": "true"}),
+        True,
+    ),
     ("GET", "/objects/{bucket}/{key:path}"): (
         query("GET", f"/objects/private/{KEY}", lambda a: {}),
+        True,
+    ),
+    ("GET", "/velopack/{owner}/{app}/{platform}/{arch}/{feed:path}"): (
+        query(
+            "GET",
+            "/velopack/alice/testapp/universalPlatform/universalArch/releases.nightly.json",
+            lambda a: {},
+        ),
         True,
     ),
 }
@@ -256,7 +310,7 @@ DOCS = {
 
 
 def test_every_route_is_covered():
-    app = application.create_app(make_settings())
+    app = application.create_app(make_settings(REPORTS_ENABLED="true"))
     missing = route_table(app) - set(CALLS) - DOCS
     assert not missing, f"routes without an isolation entry: {sorted(missing)}"
 
@@ -272,7 +326,9 @@ async def snapshot(app, settings) -> Any:
         (t.id, t.name, t.token_hash, t.allowed_apps, t.expires_at)
         for t in await store.api_tokens.list("alice")
     ]
-    return metas, versions, users, admin, objects, tokens
+    groups, _ = await store.reports.groups(GroupFilter(owner="alice"), skip=0, limit=100)
+    keys = await store.reports.keys("alice", None)
+    return metas, versions, users, admin, objects, tokens, groups, keys
 
 
 async def build_world(app, client) -> tuple[Alice, dict[str, dict[str, str]]]:
@@ -298,6 +354,34 @@ async def build_world(app, client) -> tuple[Alice, dict[str, dict[str, str]]]:
         headers=headers,
     )
     alice.ids["token"] = made.json()["id"]
+    await app.state.store.reports.insert_key(
+        ReportKey(
+            id=new_id(),
+            app_id=alice.ids["app"],
+            owner="alice",
+            key_value="rpk_" + "a" * 64,
+            created_at=gotime.now(),
+            updated_at=gotime.now(),
+        )
+    )
+    now = gotime.now()
+    await app.state.store.reports.record(
+        ReportGroup(
+            id=new_id(),
+            group_hash=GROUP,
+            app_id=alice.ids["app"],
+            owner="alice",
+            subject=ReportSubject("testapp", "1.0", "nightly", "windows", "amd64", "crash", "x"),
+            status="open",
+            count=1,
+            first_seen=now,
+            last_seen=now,
+            details_stored=0,
+            details_rejected=0,
+            created_at=now,
+            updated_at=now,
+        )
+    )
     other_app = await create_app(client, headers, "otherapp")
     made = await client.post(
         "/token/create", json={"name": "ci", "allowed_apps": [other_app]}, headers=headers
@@ -352,6 +436,7 @@ async def env(request, tmp_path_factory):
         API_KEY=API_KEY,
         API_URL=API_URL,
         MONGODB_URL=mongodb_url,
+        REPORTS_ENABLED="true",
     )
     async with running(settings) as (app, client):
         alice, intruders = await build_world(app, client)

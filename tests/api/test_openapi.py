@@ -18,6 +18,7 @@ BODIES = {
     ("post", "/user/create"): "application/json",
     ("post", "/user/update"): "application/json",
     ("delete", "/user/delete"): "application/json",
+    ("post", "/report-keys/regenerate"): "application/json",
     **{
         ("post", f"/{k}/{op}"): "application/json"
         for k in ("channel", "platform", "arch")
@@ -32,6 +33,8 @@ PUBLIC = {
     "/login",
     "/update/{owner}/{app}/{channel}/{platform}/{arch}/{version}/RELEASES",
     "/objects/{bucket}/{key}",
+    "/velopack/{owner}/{app}/{platform}/{arch}/{feed}",
+    "/telemetry/beacon",
 }
 
 
@@ -44,7 +47,7 @@ async def test_the_document_is_valid_and_complete(app, client):
     for method, path in route_table(app):
         if path in ("/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"):
             continue
-        documented = path.replace("{key:path}", "{key}")
+        documented = path.replace("{key:path}", "{key}").replace("{feed:path}", "{feed}")
         operation = schema["paths"][documented][method.lower()]
         assert operation["operationId"]
         body = BODIES.get((method.lower(), path))

@@ -465,3 +465,112 @@ async def test_an_api_token_reads_the_telemetry_of_its_apps_only(telemetry):
     assert (await report(client, headers)).json()["summary"]["unique_clients"] == 3
     assert (await report(client, token)).json()["summary"]["unique_clients"] == 2
     assert (await report(client, token, apps="testapp")).json()["summary"]["total_requests"] == 0
+
+
+def _period_batch() -> TelemetryBatch:
+    """Device A on testapp two days ago (outdated, 0.0.1.138) and today (on the latest,
+    0.0.3.138), device B on testapp today, device A on otherapp today."""
+    earlier = (today() - timedelta(days=2)).isoformat()
+    now = today().isoformat()
+    batch = TelemetryBatch(today=now)
+    dims = ({"nightly"}, {"universalPlatform"}, {"universalArch"})
+    for app, day, device, version, outdated in (
+        ("testapp", earlier, "A", "0.0.1.138", True),
+        ("testapp", now, "A", "0.0.3.138", False),
+        ("testapp", now, "B", "0.0.3.138", False),
+        ("otherapp", now, "A", "0.0.3.138", False),
+    ):
+        key = ("admin", app, day)
+        batch.requests[key] = batch.requests.get(key, 0) + 1
+        batch.devices[(*key, device)] = DeviceDay(
+            "admin", app, day, device, version, outdated, *(set(d) for d in dims)
+        )
+        batch.versions.setdefault(("admin", app), set()).add(version)
+    return batch
+
+
+def _period_summary(body) -> tuple:
+    usage = {u["version"]: u["client_count"] for u in body["versions"]["usage"]}
+    days = {d["date"]: d["unique_clients"] for d in body["daily_stats"] if d["unique_clients"]}
+    return (
+        tuple(body["summary"].values()),
+        usage,
+        body["platforms"][0]["client_count"],
+        body["architectures"][0]["client_count"],
+        body["channels"][0]["client_count"],
+        body["versions"]["used_versions_count"],
+        sorted(days.values()),
+    )
+
+
+@pytest.mark.parametrize(
+    ("level", "apps", "expected"),
+    [
+        # 1.4.6: sums of the daily sizes, per app.
+        ("1.4.6", "", ((4, 4, 3, 1, 2), {"0.0.1.138": 1, "0.0.3.138": 3}, 4, 4, 4, 2, [1, 3])),
+        (
+            "1.4.6",
+            "testapp,otherapp",
+            ((4, 4, 3, 1, 1), {"0.0.1.138": 1, "0.0.3.138": 3}, 4, 4, 4, 1, [1, 3]),
+        ),
+        # 2.1, all apps: one device once over the period and across apps.
+        ("2.1", "", ((4, 2, 2, 1, 2), {"0.0.1.138": 1, "0.0.3.138": 2}, 2, 2, 2, 2, [1, 2])),
+        # 2.1 with apps: once over the period within each app, the apps' numbers added.
+        (
+            "2.1",
+            "testapp,otherapp",
+            ((4, 3, 3, 1, 1), {"0.0.1.138": 1, "0.0.3.138": 3}, 3, 3, 3, 1, [1, 3]),
+        ),
+        ("2.1", "testapp", ((3, 2, 2, 1, 1), {"0.0.1.138": 1, "0.0.3.138": 2}, 2, 2, 2, 2, [1, 2])),
+    ],
+)
+async def test_a_period_counts_a_device_once_at_level_2_1(settings_factory, level, apps, expected):
+    settings = settings_factory(ENABLE_TELEMETRY="true", FAYNOSYNC_API_LEVEL=level)
+    async with running(settings) as (app, client):
+        headers = await admin_headers(client)
+        await app.state.store.telemetry.merge(_period_batch())
+        params = {"range": "week", **({"apps": apps} if apps else {})}
+        body = (await report(client, headers, **params)).json()
+        assert _period_summary(body) == expected
+        # One day: the same at both levels (a day's counts are its sets' sizes).
+        one_day = (await report(client, headers, apps="testapp")).json()
+        assert one_day["summary"]["unique_clients"] == 2
+
+
+async def test_a_period_at_level_2_1_with_filters(settings_factory):
+    settings = settings_factory(ENABLE_TELEMETRY="true", FAYNOSYNC_API_LEVEL="2.1")
+    async with running(settings) as (app, client):
+        headers = await admin_headers(client)
+        await app.state.store.telemetry.merge(_period_batch())
+        body = (await report(client, headers, range="month", channels="nightly")).json()
+        assert body["summary"]["unique_clients"] == 2
+        body = (await report(client, headers, range="month", channels="stable")).json()
+        assert body["summary"]["unique_clients"] == 0
+        assert body["summary"]["total_requests"] == 4  # never filtered
+
+
+@pytest.mark.parametrize(("level", "recorded"), [("1.4.6", "0-0-1-138"), ("2.1", "0.0.1.138")])
+async def test_update_checks_record_as_v2_1_does(settings_factory, level, recorded):
+    """Delta §6.3: cache hits recorded with the answer they carry (both levels, deviation 25);
+    at 2.1 the version dash-normalised."""
+    settings = settings_factory(
+        ENABLE_TELEMETRY="true", PERFORMANCE_MODE="true", FAYNOSYNC_API_LEVEL=level
+    )
+    async with running(settings) as (_, client):
+        headers = await admin_headers(client)
+        await tenant(client, headers)
+        for device, version in (("a", "0-0-1-138"), ("b", "0.0.3.138")):
+            for _ in range(2):  # a miss, then a hit
+                response = await check(
+                    client, device, version, "nightly", "universalPlatform", "universalArch"
+                )
+                assert response.status_code == 200, response.text
+        body = (await report(client, headers)).json()
+    assert body["summary"] == {
+        "total_requests": 4,
+        "unique_clients": 2,
+        "clients_using_latest_version": 1,
+        "clients_outdated": 1,
+        "total_active_apps": 1,
+    }
+    assert body["versions"]["known_versions"] == sorted([recorded, "0.0.3.138"])

@@ -67,7 +67,7 @@ async def write(cache: ResponseCache, app, method: str = "POST") -> list[bool]:
 
     scope = {"type": "http", "method": method, "path": "/x", "headers": []}
     with contextlib.suppress(RuntimeError):
-        await InvalidateOnWrite(app, cache=cache)(scope, receive, send)
+        await InvalidateOnWrite(app, caches=[cache])(scope, receive, send)
     return seen
 
 

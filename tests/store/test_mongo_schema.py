@@ -13,7 +13,7 @@ from pymongo import AsyncMongoClient
 from faynosync.checks.service import STEP_PAGE
 from faynosync.core.versioning import step_key
 from faynosync.store import StoreError, open_store
-from faynosync.store.models import ApiToken, VersionFilter
+from faynosync.store.models import ApiToken, GroupFilter, ReportBlob, ReportGroup, VersionFilter
 from faynosync.store.mongo import INDEXES, ORDER_FIELD, MongoStore, order_document
 from tests.support.api import API_KEY, assert_body
 from tests.support.tokens import GO_HASHES
@@ -258,3 +258,143 @@ async def test_api_tokens_as_faynosync_v2_1_stores_them(store, db):
     indexes = await db["api_tokens"].index_information()
     assert indexes["token_hash_unique"]["unique"] is True
     assert indexes["owner_sort_by_created_desc"]["key"] == [("owner", 1), ("created_at", -1)]
+
+
+async def test_migrate_drops_the_global_unique_group_hash_index(settings, db):
+    """FaynoSync v2.1's migration 20260608120200: groups are unique per app, not globally."""
+    await db["report_groups"].create_index(
+        [("groupHash", 1)], name="report_groups_unique_group_hash", unique=True
+    )
+    store = await open_store(settings)
+    await store.migrate()
+    await store.close()
+    indexes = await db["report_groups"].index_information()
+    assert "report_groups_unique_group_hash" not in indexes
+    assert indexes["report_groups_unique_app_group"]["unique"] is True
+    ttl = (await db["report_blobs"].index_information())["report_blobs_ttl"]
+    assert ttl["expireAfterSeconds"] == 0
+
+
+async def test_reports_as_faynosync_v2_1_stores_them(store, db):
+    """v2.1's report documents: keys, groups and blobs it wrote are read, ours are its shape."""
+    app_id = ObjectId()
+    await db["apps_meta"].insert_one(
+        {"_id": app_id, "app_name": "testapp", "owner": "admin", "reports": True}
+    )
+    when = datetime(2026, 6, 8, 12, 0, tzinfo=UTC)
+    await db["report_keys"].insert_one(
+        {
+            "_id": ObjectId(),
+            "app_id": app_id,
+            "owner": "admin",
+            "key_value": "rpk_" + "b" * 64,
+            "created_at": when,
+            "updated_at": when,
+        }
+    )
+    key = await store.reports.key_by_value("rpk_" + "b" * 64)
+    assert (key.app_id, key.app_name, key.app_reports) == (str(app_id), "testapp", True)
+    subject = {
+        "application": {"name": "testapp", "version": "1.0", "channel": "stable"},
+        "system": {"platform": "windows", "arch": "amd64"},
+        "event": {"type": "crash", "reason": "x"},
+    }
+    await db["report_groups"].insert_one(
+        {
+            "_id": ObjectId(),
+            "groupHash": "c" * 64,
+            "app_id": app_id,
+            "owner": "admin",
+            **subject,
+            "stats": {
+                "count": 3,
+                "firstSeen": when,
+                "lastSeen": when,
+                "detailsStored": 1,
+                "detailsRejected": 0,
+            },
+            "tags": ["a"],
+            "createdAt": when,
+            "updatedAt": when,
+        }
+    )
+    (group,), total = await store.reports.groups(
+        GroupFilter(owner="admin", status="open"), skip=0, limit=10
+    )
+    assert (total, group.count, group.status, group.tags) == (1, 3, "", ["a"])
+    blob = ReportBlob(
+        id=str(ObjectId()),
+        group_hash="c" * 64,
+        app_id=str(app_id),
+        owner="admin",
+        subject=group.subject,
+        driver="aws",
+        bucket="private",
+        key="reports/testapp/2026/06/08/" + "c" * 64 + "-0123456789abcdef.json.gz",
+        compressed_size=10,
+        decompressed_size=20,
+        created_at=when,
+        expires_at=datetime(2999, 1, 1, tzinfo=UTC),
+    )
+    await store.reports.insert_blob(blob)
+    doc = await db["report_blobs"].find_one({"_id": ObjectId(blob.id)})
+    assert list(doc) == [
+        "_id",
+        "groupHash",
+        "app_id",
+        "owner",
+        "application",
+        "system",
+        "event",
+        "storage",
+        "createdAt",
+        "expiresAt",
+    ]
+    assert doc["app_id"] == app_id and doc["application"] == subject["application"]
+    assert doc["storage"] == {
+        "driver": "aws",
+        "bucket": "private",
+        "key": blob.key,
+        "compressedSize": 10,
+        "decompressedSize": 20,
+        "contentType": "application/json",
+        "encoding": "gzip",
+    }
+    new = ReportGroup(
+        id=str(ObjectId()),
+        group_hash="e" * 64,
+        app_id=str(app_id),
+        owner="admin",
+        subject=group.subject,
+        status="open",
+        count=1,
+        first_seen=when,
+        last_seen=when,
+        details_stored=0,
+        details_rejected=0,
+        created_at=when,
+        updated_at=when,
+    )
+    await store.reports.record(new)
+    doc = await db["report_groups"].find_one({"groupHash": "e" * 64})
+    assert doc["app_id"] == app_id and doc["stats"]["count"] == 1
+    assert set(doc) == {
+        "_id",
+        "groupHash",
+        "app_id",
+        "owner",
+        "application",
+        "system",
+        "event",
+        "status",
+        "stats",
+        "createdAt",
+        "updatedAt",
+    }
+    assert set(doc["stats"]) == {
+        "count",
+        "firstSeen",
+        "lastSeen",
+        "detailsStored",
+        "detailsRejected",
+    }

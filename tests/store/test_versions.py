@@ -10,7 +10,17 @@ import pytest
 from faynosync.core.ids import ZERO_ID, new_id
 from faynosync.core.versioning import OrderingError, order_key, step_key
 from faynosync.store import DuplicateKey, StoreError
-from faynosync.store.models import Artifact, ChangelogEntry, StepFound, Version, VersionFilter
+from faynosync.store.models import (
+    Artifact,
+    ChangelogEntry,
+    Kind,
+    Meta,
+    PublishedTarget,
+    StepFound,
+    Version,
+    VersionFilter,
+)
+from faynosync.telemetry.allowlist import build
 
 WHEN = datetime(2024, 8, 3, 11, 46, 42, 361000, tzinfo=UTC)
 APP = new_id()
@@ -263,3 +273,81 @@ async def test_every_artifact_link_of_every_owner_in_pages(store, monkeypatch):
         (a.link, v.id, v.app_id, v.owner) for v in versions for a in v.artifacts
     )
     assert len(found) == 5
+
+
+async def test_artifact_fields_of_v2_1_are_kept_in_order(store):
+    """The ``velopack`` block (and any other field v2.1 adds) comes back as written, in
+    order, through insert, append, save and every read."""
+    block = {"type": "Full", "file_name": "a-full.nupkg", "sha1": "x", "sha256": "y", "size": 5}
+    first = version("1.0.0")
+    first.artifacts[0].extra["velopack"] = dict(block)
+    await store.versions.insert(first)
+    found = await store.versions.get(first.id)
+    assert found.artifacts[0].extra == {"velopack": block}
+    assert list(found.artifacts[0].extra["velopack"]) == list(block)
+    delta = Artifact(link="d", platform=P1, arch=A1, package=".nupkg", extra={"velopack": block})
+    assert await store.versions.append_artifacts(first.id, [delta], WHEN)
+    found = await store.versions.find(APP, "1.0.0", "admin")
+    assert [a.extra for a in found.artifacts] == [{"velopack": block}, {"velopack": block}]
+    found.artifacts[0].extra = {}
+    await store.versions.save(found)
+    latest = await store.versions.latest(VersionFilter(owner="admin", app_id=APP))
+    assert [a.extra for a in latest.artifacts] == [{}, {"velopack": block}]
+
+
+async def test_repeatable_extensions_are_appended_again(store):
+    first = version("1.0.0", artifacts=[Artifact(link="f", platform=P1, arch=A1, package=".nupkg")])
+    await store.versions.insert(first)
+    again = [Artifact(link="g", platform=P1, arch=A1, package=".nupkg")]
+    assert not await store.versions.append_artifacts(first.id, again, WHEN)
+    assert await store.versions.append_artifacts(first.id, again, WHEN, frozenset({".nupkg"}))
+    other = [Artifact(link="h", platform=P1, arch=A1, package=".dmg")]
+    assert await store.versions.append_artifacts(first.id, other, WHEN, frozenset({".nupkg"}))
+    assert not await store.versions.append_artifacts(first.id, other, WHEN, frozenset({".x"}))
+    found = await store.versions.get(first.id)
+    assert [a.link for a in found.artifacts] == ["f", "g", "h"]
+
+
+async def seed_targets(store) -> dict[Kind, str]:
+    """An app with published and other versions: what the allow-list is built from."""
+    names = {}
+    for kind, name in (
+        (Kind.APP, "demo"),
+        (Kind.CHANNEL, "nightly"),
+        (Kind.PLATFORM, "mac"),
+        (Kind.ARCH, "arm64"),
+    ):
+        meta = Meta(id=new_id(), kind=kind, name=name, owner="admin", updated_at=WHEN)
+        await store.meta.insert(meta)
+        names[kind] = meta.id
+    app, channel = names[Kind.APP], names[Kind.CHANNEL]
+    platform, arch = names[Kind.PLATFORM], names[Kind.ARCH]
+    both = [
+        Artifact(link="l1", platform=platform, arch=arch, package=".dmg"),
+        Artifact(link="l2", platform=platform, arch=arch, package=".zip"),
+        Artifact(link="l3", platform=P2, arch=arch, package=".zip"),
+    ]
+    for v in (
+        version("1.0.0", app_id=app, channel=channel, artifacts=both),
+        version("1.1.0", app_id=app, channel=channel, artifacts=both[:1]),
+        version("0.9.0", app_id=app, channel=ZERO_ID, artifacts=both[:1]),  # no channel
+        version("2.0.0", app_id=app, channel=channel, published=False),
+        version("3.0.0", app_id=app, channel=channel, artifacts=[]),
+    ):
+        await store.versions.insert(v)
+    return names
+
+
+async def test_published_targets_and_the_beacons_allow_list(store):
+    """Every distinct (owner, app, channel, platform, arch) of a published artifact; the
+    allow-list names them, dropping those whose documents are missing (no channel, a
+    platform deleted behind the server's back)."""
+    names = await seed_targets(store)
+    app, channel = names[Kind.APP], names[Kind.CHANNEL]
+    platform, arch = names[Kind.PLATFORM], names[Kind.ARCH]
+    assert await store.versions.published_targets() == {
+        PublishedTarget("admin", app, channel, platform, arch),
+        PublishedTarget("admin", app, channel, P2, arch),
+        PublishedTarget("admin", app, ZERO_ID, platform, arch),
+    }
+    assert await build(store) == {("admin", "demo", "nightly", "mac", "arm64")}

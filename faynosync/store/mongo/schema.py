@@ -94,6 +94,50 @@ INDEXES: dict[str, list[Document]] = {
         {"name": "token_hash_unique", "key": [("token_hash", 1)], "unique": True},
         {"name": "owner_sort_by_created_desc", "key": [("owner", 1), ("created_at", -1)]},
     ],
+    # FaynoSync v2.1's (migrations 20260519111000 to 20260608120200, their net effect).
+    "report_keys": [
+        {"name": "report_keys_unique_app_id", "key": [("app_id", 1)], "unique": True},
+        {"name": "report_keys_owner_updated_desc", "key": [("owner", 1), ("updated_at", -1)]},
+        {"name": "report_keys_key_value", "key": [("key_value", 1)]},
+    ],
+    "report_groups": [
+        {
+            "name": "report_groups_app_version_type",
+            "key": [("application.name", 1), ("application.version", 1), ("event.type", 1)],
+        },
+        {
+            "name": "report_groups_app_channel_platform_lastseen",
+            "key": [
+                ("application.name", 1),
+                ("application.channel", 1),
+                ("system.platform", 1),
+                ("stats.lastSeen", -1),
+            ],
+        },
+        {"name": "report_groups_lastseen_desc", "key": [("stats.lastSeen", -1)]},
+        {
+            "name": "report_groups_unique_app_group",
+            "key": [("app_id", 1), ("groupHash", 1)],
+            "unique": True,
+        },
+        {"name": "report_groups_app_lastseen", "key": [("app_id", 1), ("stats.lastSeen", -1)]},
+    ],
+    "report_blobs": [
+        {"name": "report_blobs_group_created", "key": [("groupHash", 1), ("createdAt", -1)]},
+        {
+            "name": "report_blobs_app_created",
+            "key": [("application.name", 1), ("createdAt", -1)],
+        },
+        {"name": "report_blobs_ttl", "key": [("expiresAt", 1)], "expireAfterSeconds": 0},
+        {
+            "name": "report_blobs_app_group_created",
+            "key": [("app_id", 1), ("groupHash", 1), ("createdAt", -1)],
+        },
+    ],
+    # Ours: the rate limits' counters of reports, shared by the processes of one database.
+    "faynosync_report_counters": [
+        {"name": "faynosync_expiry", "key": [("expires_at", 1)], "expireAfterSeconds": 0},
+    ],
     "faynosync_claims": [
         {"name": "faynosync_expiry", "key": [("expires_at", 1)], "expireAfterSeconds": 0},
     ],
@@ -108,7 +152,11 @@ INDEXES: dict[str, list[Document]] = {
 }
 
 # Indexes of earlier versions of this server that nothing uses any more; migrate drops them.
-OBSOLETE_INDEXES: dict[str, list[str]] = {"apps": ["faynosync_unorderable"]}
+OBSOLETE_INDEXES: dict[str, list[str]] = {
+    "apps": ["faynosync_unorderable"],
+    # FaynoSync v2.1's migration 20260608120200 drops it: groups are unique per app.
+    "report_groups": ["report_groups_unique_group_hash"],
+}
 
 DEFAULT_UPDATERS = [{"type": "manual", "default": True}]
 

@@ -12,6 +12,7 @@ from faynosync.store.mongo.changes import MongoChanges
 from faynosync.store.mongo.claims import MongoClaims
 from faynosync.store.mongo.connection import Document, connect
 from faynosync.store.mongo.meta import MongoMeta
+from faynosync.store.mongo.reports import MongoReports
 from faynosync.store.mongo.team_users import MongoTeamUsers
 from faynosync.store.mongo.telemetry import MongoTelemetry
 from faynosync.store.mongo.versions import MongoVersions
@@ -31,6 +32,7 @@ class MongoStore:
         self.api_tokens = MongoApiTokens(self._db["api_tokens"])
         self.versions = MongoVersions(self._db["apps"])
         self.telemetry = MongoTelemetry(self._db)
+        self.reports = MongoReports(self._db)
         self.claims = MongoClaims(self._db["faynosync_claims"])
         self.changes = MongoChanges(self._db["faynosync_changes"])
 

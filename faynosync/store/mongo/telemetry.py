@@ -18,6 +18,33 @@ def _expiry(day: str) -> datetime:
     return datetime.fromisoformat(day).replace(tzinfo=UTC) + timedelta(days=TELEMETRY_DAYS)
 
 
+def _device_write(d: DeviceDay) -> UpdateOne:
+    """A device's day: a beacon without a version or an answer keeps the stored ones
+    (``DeviceDay.take``; an answer never given is absent)."""
+    fields: Document = {
+        "owner": d.owner,
+        "app": d.app,
+        "date": d.date,
+        "device": d.device,
+        "expires_at": _expiry(d.date),
+    }
+    if d.version:
+        fields["version"] = d.version
+    if d.has_update is not None:
+        fields["has_update"] = d.has_update
+    update: Document = {
+        "$set": fields,
+        "$addToSet": {
+            "channels": {"$each": sorted(d.channels)},
+            "platforms": {"$each": sorted(d.platforms)},
+            "archs": {"$each": sorted(d.archs)},
+        },
+    }
+    if not d.version:
+        update["$setOnInsert"] = {"version": ""}
+    return UpdateOne({"_id": f"{d.owner}|{d.app}|{d.date}|{d.device}"}, update, upsert=True)
+
+
 class MongoTelemetry:
     """Three collections with TTL indexes: daily request counts, device days, known versions."""
 
@@ -39,29 +66,7 @@ class MongoTelemetry:
             )
             for (owner, app, day), count in batch.requests.items()
         ]
-        devices = [
-            UpdateOne(
-                {"_id": f"{d.owner}|{d.app}|{d.date}|{d.device}"},
-                {
-                    "$set": {
-                        "owner": d.owner,
-                        "app": d.app,
-                        "date": d.date,
-                        "device": d.device,
-                        "version": d.version,
-                        "has_update": d.has_update,
-                        "expires_at": _expiry(d.date),
-                    },
-                    "$addToSet": {
-                        "channels": {"$each": sorted(d.channels)},
-                        "platforms": {"$each": sorted(d.platforms)},
-                        "archs": {"$each": sorted(d.archs)},
-                    },
-                },
-                upsert=True,
-            )
-            for d in batch.devices.values()
-        ]
+        devices = [_device_write(d) for d in batch.devices.values()]
         versions = [
             UpdateOne(
                 {"_id": f"{owner}|{app}|{version}"},
@@ -99,7 +104,7 @@ class MongoTelemetry:
                 date=doc["date"],
                 device=doc["device"],
                 version=doc["version"],
-                has_update=bool(doc["has_update"]),
+                has_update=None if doc.get("has_update") is None else bool(doc["has_update"]),
                 channels=set(doc.get("channels", [])),
                 platforms=set(doc.get("platforms", [])),
                 archs=set(doc.get("archs", [])),

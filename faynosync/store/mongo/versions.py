@@ -12,6 +12,7 @@ from faynosync.store.models import (
     Artifact,
     ArtifactLink,
     Kind,
+    PublishedTarget,
     StepFound,
     Version,
     VersionFilter,
@@ -45,6 +46,11 @@ def _version_match(query: VersionFilter) -> Document:
     return match
 
 
+def _id(value: object) -> str:
+    """A stored reference as an id ("" when absent)."""
+    return "" if value is None else str(value)
+
+
 # Unkeyed versions read at a time to give FaynoSync's their step field.
 STEP_PAGE = 50
 
@@ -69,16 +75,24 @@ class MongoVersions:
 
     @translated
     async def append_artifacts(
-        self, version_id: str, artifacts: list[Artifact], updated_at: datetime
+        self,
+        version_id: str,
+        artifacts: list[Artifact],
+        updated_at: datetime,
+        repeatable: frozenset[str] = frozenset(),
     ) -> bool:
         taken = [
             {"artifacts": {"$elemMatch": {"package": a.package, "platform": p, "arch": r}}}
             for a in artifacts
+            if a.package not in repeatable
             for p, r in [(oid(a.platform), oid(a.arch))]
         ]
         pushed = [artifact_document(a) for a in artifacts]
+        match: Document = {"_id": oid(version_id)}
+        if taken:
+            match["$nor"] = taken
         result = await self._c.update_one(
-            {"_id": oid(version_id), "$nor": taken},
+            match,
             {"$push": {"artifacts": {"$each": pushed}}, "$set": {"updated_at": updated_at}},
         )
         return result.modified_count > 0
@@ -182,6 +196,30 @@ class MongoVersions:
         await self._c.update_one(
             {"_id": oid(version_id)}, {"$pull": {"artifacts": {"link": {"$in": links}}}}
         )
+
+    async def published_targets(self) -> set[PublishedTarget]:
+        fields = {
+            "owner": 1,
+            "app_id": 1,
+            "channel_id": 1,
+            "artifacts.platform": 1,
+            "artifacts.arch": 1,
+        }
+        found: set[PublishedTarget] = set()
+        async for doc in read_all(self._c, {"published": True}, fields):
+            version = (str(doc.get("owner", "")), _id(doc.get("app_id")))
+            channel = _id(doc.get("channel_id"))
+            for artifact in doc.get("artifacts") or []:
+                if isinstance(artifact, dict):
+                    found.add(
+                        PublishedTarget(
+                            *version,
+                            channel,
+                            _id(artifact.get("platform")),
+                            _id(artifact.get("arch")),
+                        )
+                    )
+        return found
 
     async def artifact_links(self) -> AsyncIterator[ArtifactLink]:
         fields = {"app_id": 1, "owner": 1, "artifacts.link": 1}

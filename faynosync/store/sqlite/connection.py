@@ -42,6 +42,12 @@ class Db:
         async with self.write_lock, self.writer.execute(sql, params) as cursor:
             return cursor.rowcount
 
+    async def write(self, sql: str, *params: Any) -> None:
+        """Execute one write statement (atomic on its own) whose row count nobody needs: one
+        trip to the writer's thread, where :meth:`run` takes two."""
+        async with self.write_lock:
+            await self.writer.execute_fetchall(sql, params)
+
     async def pages(self, sql: str, *params: Any) -> AsyncIterator[list[sqlite3.Row]]:
         """A whole table read in batches, each its own query: ``sql`` selects ``page_key``
         (a rowid) and ends with ``page_key > ? ORDER BY page_key LIMIT ?``."""

@@ -189,6 +189,76 @@ MIGRATIONS: list[str | Callable[[aiosqlite.Connection], Awaitable[None]]] = [
     ALTER TABLE versions ADD COLUMN rollout_seed TEXT;
     ALTER TABLE versions ADD COLUMN rollout_plan TEXT;
     """,
+    # Crash and event reports (ReportRepository): keys, groups, blobs, rate-limit counters.
+    """
+    CREATE TABLE report_keys (
+        id TEXT PRIMARY KEY,
+        app_id TEXT NOT NULL UNIQUE,
+        owner TEXT NOT NULL,
+        key_value TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE INDEX report_keys_value ON report_keys (key_value);
+    CREATE INDEX report_keys_owner_updated ON report_keys (owner, updated_at DESC);
+    CREATE TABLE report_groups (
+        id TEXT PRIMARY KEY,
+        group_hash TEXT NOT NULL,
+        app_id TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        app_name TEXT NOT NULL,
+        version TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        platform TEXT NOT NULL,
+        arch TEXT NOT NULL,
+        type TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        status TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        first_seen INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL,
+        details_stored INTEGER NOT NULL,
+        details_rejected INTEGER NOT NULL,
+        tags TEXT,
+        note TEXT NOT NULL DEFAULT '',
+        resolved_at INTEGER,
+        resolved_by TEXT NOT NULL DEFAULT '',
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        UNIQUE (app_id, group_hash)
+    );
+    CREATE INDEX report_groups_owner_seen ON report_groups (owner, last_seen DESC);
+    CREATE INDEX report_groups_hash ON report_groups (group_hash);
+    CREATE TABLE report_blobs (
+        id TEXT PRIMARY KEY,
+        group_hash TEXT NOT NULL,
+        app_id TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        app_name TEXT NOT NULL,
+        version TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        platform TEXT NOT NULL,
+        arch TEXT NOT NULL,
+        type TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        driver TEXT NOT NULL,
+        bucket TEXT NOT NULL,
+        key TEXT NOT NULL,
+        compressed_size INTEGER NOT NULL,
+        decompressed_size INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+    );
+    CREATE INDEX report_blobs_group ON report_blobs (app_id, group_hash, created_at DESC);
+    CREATE INDEX report_blobs_hash ON report_blobs (group_hash, created_at DESC);
+    CREATE INDEX report_blobs_expiry ON report_blobs (expires_at);
+    CREATE TABLE report_counters (
+        name TEXT PRIMARY KEY,
+        value INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+    );
+    CREATE INDEX report_counters_expiry ON report_counters (expires_at);
+    """,
     # The fields FaynoSync v2.1 adds to artifacts (``velopack``, ...), a JSON object in order.
     """
     ALTER TABLE artifacts ADD COLUMN extra TEXT;

@@ -13,6 +13,7 @@ from faynosync.store.sqlite.changes import SqliteChanges
 from faynosync.store.sqlite.claims import SqliteClaims
 from faynosync.store.sqlite.connection import Db, open_db
 from faynosync.store.sqlite.meta import SqliteMeta
+from faynosync.store.sqlite.reports import SqliteReports
 from faynosync.store.sqlite.team_users import SqliteTeamUsers
 from faynosync.store.sqlite.telemetry import SqliteTelemetry
 from faynosync.store.sqlite.versions import SqliteVersions
@@ -31,6 +32,7 @@ class SqliteStore:
         self.api_tokens = SqliteApiTokens(db)
         self.versions = SqliteVersions(db)
         self.telemetry = SqliteTelemetry(db)
+        self.reports = SqliteReports(db)
         self.claims = SqliteClaims(db)
         self.changes = SqliteChanges(db)
 

@@ -9,6 +9,9 @@ from faynosync.store.sqlite.connection import Db
 from faynosync.store.sqlite.errors import translated
 
 _DIMENSIONS = (("channel", "channels"), ("platform", "platforms"), ("arch", "archs"))
+# has_update as stored: a beacon without ``is_latest`` records no answer (-1).
+_ANSWERS: dict[bool | None, int] = {None: -1, False: 0, True: 1}
+_ANSWERED = {-1: None, 0: False, 1: True}
 
 
 class SqliteTelemetry:
@@ -26,9 +29,15 @@ class SqliteTelemetry:
             days = list(batch.devices.values())
             await conn.executemany(
                 "INSERT INTO telemetry_devices (owner, app, date, device, version, has_update)"
-                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE"
-                " SET version = excluded.version, has_update = excluded.has_update",
-                [(d.owner, d.app, d.date, d.device, d.version, int(d.has_update)) for d in days],
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET"
+                # A beacon without a version or an answer keeps the stored ones (DeviceDay.take).
+                " version = CASE excluded.version WHEN '' THEN version ELSE excluded.version END,"
+                " has_update = CASE excluded.has_update WHEN -1 THEN has_update"
+                " ELSE excluded.has_update END",
+                [
+                    (d.owner, d.app, d.date, d.device, d.version, _ANSWERS[d.has_update])
+                    for d in days
+                ],
             )
             await conn.executemany(
                 "INSERT OR IGNORE INTO telemetry_members VALUES (?, ?, ?, ?, ?, ?)",
@@ -78,7 +87,7 @@ class SqliteTelemetry:
                 date=row["date"],
                 device=row["device"],
                 version=row["version"],
-                has_update=bool(row["has_update"]),
+                has_update=_ANSWERED.get(row["has_update"], bool(row["has_update"])),
             )
         attributes = dict(_DIMENSIONS)
         for row in await self._db.all("SELECT * FROM telemetry_members" + scope, *params):

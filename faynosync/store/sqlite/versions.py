@@ -17,6 +17,7 @@ from faynosync.store.models import (
     Artifact,
     ArtifactLink,
     Kind,
+    PublishedTarget,
     StepFound,
     Version,
     VersionFilter,
@@ -249,10 +250,16 @@ class SqliteVersions:
 
     @translated
     async def append_artifacts(
-        self, version_id: str, artifacts: list[Artifact], updated_at: datetime
+        self,
+        version_id: str,
+        artifacts: list[Artifact],
+        updated_at: datetime,
+        repeatable: frozenset[str] = frozenset(),
     ) -> bool:
         async with self._db.transaction() as conn:
             for a in artifacts:
+                if a.package in repeatable:
+                    continue
                 async with conn.execute(
                     "SELECT 1 FROM artifacts WHERE version_id = ? AND package = ?"
                     " AND platform = ? AND arch = ?",
@@ -391,6 +398,14 @@ class SqliteVersions:
             version_id,
             json.dumps(links),
         )
+
+    @translated
+    async def published_targets(self) -> set[PublishedTarget]:
+        rows = await self._db.all(
+            "SELECT DISTINCT v.owner, v.app_id, v.channel_id, a.platform, a.arch"
+            " FROM versions v JOIN artifacts a ON a.version_id = v.id WHERE v.published = 1"
+        )
+        return {PublishedTarget(*(str(value) for value in row)) for row in rows}
 
     async def artifact_links(self) -> AsyncIterator[ArtifactLink]:
         sql = (
