@@ -677,6 +677,20 @@ async def test_filters_as_url_search_params_write_them(reporting):
     assert [g["group_hash"] for g in found["items"]] == [hash_of(body)]
 
 
+async def test_the_date_pickers_bounds_are_inclusive(reporting):
+    """A group last seen at the very millisecond of ``from`` and ``to`` is shown."""
+    _, client, headers, _ = reporting
+    demo = await create_modal(client, headers, "demo", "true")
+    _, key = await select_app(client, headers, "demo")
+    assert key is not None
+    await send(client, key["key_value"], report("A"))
+    (got,) = ok(await client.get(page_query(1, "all"), headers=headers))["items"]
+    seen = got["stats"]["last_seen"]
+    response = await client.get(page_query(1, "all", **{"from": seen, "to": seen}), headers=headers)
+    expected = {"items": [group_item(got, report("A"), demo)], "total": 1, "page": 1, "limit": 20}
+    exactly(response, 200, expected)
+
+
 async def test_double_clicks(reporting):
     """The regenerate button, a status button and the delete confirmation clicked twice."""
     _, client, headers, _ = reporting
