@@ -10,7 +10,6 @@ and deltas come back byte for byte in the appcast made from it.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -20,9 +19,9 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from lxml import etree
-from markdown_it import MarkdownIt
 
 from faynosync.errors import APIError
+from faynosync.updaters.notes import notes_html
 
 SPARKLE_NS = "http://www.andymatuschak.org/xml-namespaces/sparkle"
 MAX_BYTES = 8 << 20
@@ -242,19 +241,6 @@ def order_key(version: str) -> tuple[int, ...]:
     while parts and parts[-1] == 0:
         parts.pop()
     return tuple(parts)
-
-
-@functools.cache
-def _markdown() -> MarkdownIt:
-    # CommonMark with raw HTML shown as text and unsafe link schemes dropped.
-    return MarkdownIt("commonmark", {"html": False})
-
-
-def notes_html(notes: str) -> str:
-    """A changelog as HTML, "" for a blank one."""
-    if not notes.strip():
-        return ""
-    return str(_markdown().render(notes))
 
 
 def _wrapped(raw_item: str) -> Any:

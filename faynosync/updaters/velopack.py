@@ -15,13 +15,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import nh3
-from markdown_it import MarkdownIt
-
 from faynosync.core import gojson
 from faynosync.core.gojson import GoStruct
 from faynosync.core.versioning import GoVersion, MalformedVersion, parse
 from faynosync.errors import APIError
+from faynosync.updaters.notes import notes_html
 
 NO_FULL = (
     "velopack updater requires at least one *-full.nupkg package. "
@@ -54,7 +52,6 @@ REPEATABLE_PACKAGES = frozenset({".nupkg"})
 _FEED_NAME = re.compile(r"releases\.[^/]*\.json", re.DOTALL)
 _CHANNEL_FEED = re.compile(r"releases\.([a-zA-Z0-9]+)\.json")
 _PACKAGE_TYPES = ("Full", "Delta")
-_SURROGATES = re.compile("[\ud800-\udfff]")
 _UNSAFE = re.compile("[\u2028\u2029\ud800-\udfff]")
 
 
@@ -326,24 +323,6 @@ def _asset(package_id: str, release: Release, block: Block, notes: str | None) -
         "NotesMarkdown": notes or "",
         "NotesHTML": notes_html(notes or ""),
     }
-
-
-def _omit_raw_html(*_: Any) -> str:
-    return "<!-- raw HTML omitted -->"
-
-
-_MARKDOWN = MarkdownIt("commonmark")
-_MARKDOWN.add_render_rule("html_inline", _omit_raw_html)
-_MARKDOWN.add_render_rule("html_block", lambda *_: "<!-- raw HTML omitted -->\n")
-
-
-def notes_html(markdown: str) -> str:
-    """Release notes as HTML: CommonMark, raw HTML left out, then sanitised for user content
-    (links get ``rel="nofollow"``); blank notes give ``""``."""
-    if not markdown.strip():
-        return ""
-    html = _MARKDOWN.render(_SURROGATES.sub("\ufffd", markdown))
-    return str(nh3.clean(html, link_rel="nofollow"))
 
 
 def required_step(releases: list[Release], local: str) -> str | None:

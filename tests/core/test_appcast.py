@@ -10,7 +10,7 @@ from email.utils import parsedate_to_datetime
 import pytest
 
 from faynosync.errors import APIError
-from faynosync.updaters import appcast
+from faynosync.updaters import appcast, notes
 
 NS = appcast.SPARKLE_NS
 S = f"{{{NS}}}"
@@ -70,9 +70,9 @@ def test_the_version_order():
     assert appcast.order_key("1.0.0") == appcast.order_key("1")
 
 
-def test_notes_are_commonmark_with_raw_html_shown_as_text():
-    assert appcast.notes_html("  \n") == ""
-    html = appcast.notes_html("<script>x</script> [a](javascript:alert(1)) **b**")
+def test_changelogs_are_the_release_notes_of_velopack_commonmark_raw_html_left_out():
+    assert notes.notes_html("  \n") == ""
+    html = notes.notes_html("x <script>x</script> [a](javascript:alert(1)) **b**")
     assert "<script>" not in html and "javascript:" not in html.replace("[a](javascript:", "")
     assert "<strong>b</strong>" in html
 

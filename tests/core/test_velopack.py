@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 
 from faynosync.errors import APIError
-from faynosync.updaters import velopack
+from faynosync.updaters import notes, velopack
 from faynosync.updaters.velopack import Block, Release
 
 # The feed format Velopack's clients read (releases.{channel}.json), from its documentation:
@@ -151,7 +151,7 @@ def test_the_json_is_compact_unescaped_and_valid_utf8():
     ],
 )
 def test_notes_are_rendered_and_sanitised(markdown, html):
-    assert velopack.notes_html(markdown) == html
+    assert notes.notes_html(markdown) == html
 
 
 def test_full_assets_carry_notes_and_deltas_none():
