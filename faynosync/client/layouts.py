@@ -198,16 +198,21 @@ def velopack(folder: Path) -> Detected | None:
         found.problems.append(f"{feeds[0].name} names no Full package")
         return found
     _, found.version, name = max(fulls)
-    found.notes += [
-        f"left out {n}: delta packages are optional"
-        for v, kind, n in packages
-        if kind == "Delta" and v == found.version
-    ]
     if not (folder / name).is_file():
         found.problems.append(f"missing: {name} (named by {feeds[0].name})")
         return found
+    # The release's delta goes with it (clients with the previous version download less); the
+    # server takes several .nupkg of one release for Velopack.
+    deltas = []
+    for v, kind, n in packages:
+        if kind != "Delta" or v != found.version:
+            continue
+        if (folder / n).is_file():
+            deltas.append(folder / n)
+        else:
+            found.notes.append(f"left out {n}: not in the folder (delta packages are optional)")
     installers = _installers(folder, ("*Setup.exe", "*Setup.pkg", "*-Portable.zip"))
-    found.steps.append(Step([feeds[0], folder / name, *installers]))
+    found.steps.append(Step([feeds[0], folder / name, *deltas, *installers]))
     return found
 
 

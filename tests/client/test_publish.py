@@ -35,7 +35,11 @@ CASES: dict[str, tuple[Callable[[Path], Path], str, list[str]]] = {
     "electron-builder": (builds.electron_builder_windows, "1.2.3", [".yml", ".exe", ".blockmap"]),
     "squirrel_windows": (builds.squirrel_windows, "1.2.4", ["", ".nupkg", ".exe", ".msi"]),
     "tauri": (builds.tauri_windows, "2.0.0", [".msi", ".exe"]),
-    "velopack": (builds.velopack_windows, "3.0.0", [".json", ".nupkg", ".exe", ".zip"]),
+    "velopack": (
+        builds.velopack_windows,
+        "3.0.0",
+        [".json", ".nupkg", ".nupkg", ".exe", ".zip"],
+    ),
 }
 
 
@@ -129,10 +133,15 @@ def test_what_each_folder_holds_a_dry_run(cli, tmp_path):
         f"{velopack}: Velopack output, version 3.0.0",
         "  releases.win.json",
         "  Demo-3.0.0-full.nupkg",
+        "  Demo-3.0.0-delta.nupkg",
         "  Demo-win-Setup.exe",
         "  Demo-win-Portable.zip",
-        "  note: left out Demo-3.0.0-delta.nupkg: delta packages are optional",
     ]
+    (velopack / "Demo-3.0.0-delta.nupkg").unlink()
+    result = cli("publish", str(velopack), "--app", "demo", "--dry-run")
+    assert result.out.splitlines()[-1] == (
+        "  note: left out Demo-3.0.0-delta.nupkg: not in the folder (delta packages are optional)"
+    )
 
 
 def test_an_incomplete_folder_says_what_is_missing(cli, tmp_path):
