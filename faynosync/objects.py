@@ -199,7 +199,7 @@ async def write_generated(
         if await _stored_bytes(storage, key, private, len(body)) != body:
             await storage.put(key, io.BytesIO(body), private=private, content_type=content_type)
 
-    return await _under_claim(store, key, write)
+    return await under_claim(store, key, write)
 
 
 async def copy_generated(
@@ -222,11 +222,13 @@ async def copy_generated(
             buffer.seek(0)
             await storage.put(key, buffer, private=private)
 
-    return await _under_claim(store, key, copy)
+    return await under_claim(store, key, copy)
 
 
-async def _under_claim(store: Store, key: str, action: Callable[[], Awaitable[None]]) -> bool:
-    """Run ``action`` holding the key's claim, waiting up to :data:`GENERATED_WAIT` for it."""
+async def under_claim(store: Store, key: str, action: Callable[[], Awaitable[None]]) -> bool:
+    """Run ``action`` holding the key's claim, waiting up to :data:`GENERATED_WAIT` for it.
+    False when the key stayed busy or a backend failed (logged); other errors of ``action``
+    propagate."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + GENERATED_WAIT
     while True:

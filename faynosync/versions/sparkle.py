@@ -10,7 +10,6 @@ logged and never changes the answer of the request that caused it.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import logging
 from collections.abc import Iterable
@@ -30,9 +29,6 @@ log = logging.getLogger(__name__)
 
 CONTENT_TYPE = "application/xml"
 PAGE = 500
-CLAIM_TRIES = 100
-CLAIM_PAUSE = 0.1
-"""A made appcast waits this long (times the tries) for another request writing it."""
 
 Feed = tuple[str, str, str]
 """A channel, platform and arch id."""
@@ -184,24 +180,19 @@ async def _write(
         filename=appcast.managed_name(channel),
     )
     ref = ObjectRef(key=target, link=links.for_key(target, private=False), private=False)
-    for _ in range(CLAIM_TRIES):
-        try:
-            async with objects.claimed(store, [target]):
-                await objects.refuse_taken(store, [ref], shared=[ref.link], app=app.id)
-                # Read under the claim: a change made before is in this appcast.
-                versions = await _versions(store, app)
-                if not _held(links, versions, target):
-                    # No version holds the appcast (its uploads were deleted): none is kept.
-                    await delete_quietly(storage, target, private=False)
-                    return
-                body = appcast.build(app.name, _releases(versions, feed))
-                await storage.put(
-                    target, io.BytesIO(body), private=False, content_type=CONTENT_TYPE
-                )
-                return
-        except objects.KeyBusy:
-            await asyncio.sleep(CLAIM_PAUSE)
-        except objects.KeyTaken:
-            log.warning("not writing appcast %s: another app's version holds it", target)
+
+    async def make() -> None:
+        await objects.refuse_taken(store, [ref], shared=[ref.link], app=app.id)
+        # Read under the claim: a change made before is in this appcast.
+        versions = await _versions(store, app)
+        if not _held(links, versions, target):
+            # No version holds the appcast (its uploads were deleted): none is kept.
+            await delete_quietly(storage, target, private=False)
             return
-    log.warning("appcast %s was busy; not made again", target)
+        body = appcast.build(app.name, _releases(versions, feed))
+        await storage.put(target, io.BytesIO(body), private=False, content_type=CONTENT_TYPE)
+
+    try:
+        await objects.under_claim(store, target, make)
+    except objects.KeyTaken:
+        log.warning("not writing appcast %s: another app's version holds it", target)

@@ -18,9 +18,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from faynosync import objects
 from faynosync.store.models import Kind, Version, VersionFilter
 from faynosync.updaters import appcast
-from faynosync.versions import sparkle
 from tests.support.api import (
     admin_headers,
     assert_error,
@@ -597,8 +597,7 @@ async def test_an_appcast_another_request_holds_is_left_to_it(tenant, monkeypatc
     store = tenant.app.state.store
     until = datetime.now(UTC) + timedelta(seconds=60)
     assert await store.claims.acquire(KEY, "another-request", until)
-    monkeypatch.setattr(sparkle, "CLAIM_TRIES", 2)
-    monkeypatch.setattr(sparkle, "CLAIM_PAUSE", 0.01)
+    monkeypatch.setattr(objects, "GENERATED_WAIT", 0.2)
     assert (await tenant.edit("1.0.0", publish=True, critical=True)).status_code == 200
     assert tenant.items()[0].find(f"{S}criticalUpdate") is None  # not made meanwhile
     await store.claims.release(KEY, "another-request")
