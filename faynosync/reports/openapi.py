@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from faynosync.http import openapi as doc
-from faynosync.reports.schemas import GroupPatch, Ingest, Regenerate
+from faynosync.reports.schemas import GROUP_QUERY, GroupPatch, Ingest, Regenerate
 
 _HASH_PATH = {
     "name": "groupHash",
@@ -76,21 +76,7 @@ _KEY = doc.obj(
 )
 _BAD_HASH = doc.error(400, "A path that is not 64 lowercase hex digits: `invalid group hash`.")
 _DB = doc.error(500, "The database failed: `internal server error`.")
-_GROUP_QUERY = doc.query(
-    "page",
-    "limit",
-    "status",
-    "app",
-    "version",
-    "channel",
-    "platform",
-    "arch",
-    "type",
-    "reason",
-    "from",
-    "to",
-    guarded=True,
-)
+_GROUP_QUERY = doc.query(*GROUP_QUERY, guarded=True)
 
 INGEST: dict[str, Any] = {
     "operation_id": "reports-ingest",

@@ -18,7 +18,7 @@ from faynosync.http.inputs import bind_json, query_values, read_limited
 from faynosync.http.responses import GoJSONResponse
 from faynosync.reports import openapi as docs
 from faynosync.reports import service
-from faynosync.reports.schemas import Regenerate
+from faynosync.reports.schemas import GROUP_QUERY, Regenerate
 
 CanEdit = Annotated[Principal, Depends(require(Permission.EDIT, Resource.APPS))]
 CanDownload = Annotated[Principal, Depends(require(Permission.DOWNLOAD, Resource.APPS))]
@@ -27,21 +27,6 @@ CanDelete = Annotated[Principal, Depends(require(Permission.DELETE, Resource.APP
 ingest_router = APIRouter(tags=["reports"], default_response_class=GoJSONResponse)
 keys_router = APIRouter(tags=["reports"], default_response_class=GoJSONResponse)
 groups_router = APIRouter(tags=["reports"], default_response_class=GoJSONResponse)
-
-GROUP_QUERY = (
-    "page",
-    "limit",
-    "status",
-    "app",
-    "version",
-    "channel",
-    "platform",
-    "arch",
-    "type",
-    "reason",
-    "from",
-    "to",
-)
 
 
 @ingest_router.post("/reports/ingest", status_code=202, **docs.INGEST)

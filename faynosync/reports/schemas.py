@@ -8,6 +8,22 @@ from faynosync.core.gojson import GoStruct, required
 from faynosync.core.gotime import format_utc
 from faynosync.store.models import ReportBlob, ReportGroup, ReportKey, ReportSubject
 
+GROUP_QUERY = (
+    "page",
+    "limit",
+    "status",
+    "app",
+    "version",
+    "channel",
+    "platform",
+    "arch",
+    "type",
+    "reason",
+    "from",
+    "to",
+)
+"""The query values `GET /reports/groups` reads (its filters and paging), in its order."""
+
 
 @dataclass
 class Application:
