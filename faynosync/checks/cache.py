@@ -5,7 +5,9 @@ original's keys lack the owner). A write request that may have changed data clea
 (``faynosync.http.invalidation``) once it has: when its answer starts, if that is a success,
 a redirect or a server error, and when it ends without an answer (a crash, a disconnect). A
 refused one (401, 403, 404, 400, ...) leaves the cache alone unless its caller had a valid
-token, so requests that anyone can send cannot keep the update checks uncached.
+token, so requests that anyone can send cannot keep the update checks uncached. Writes of
+crash and event reports and their keys (``/reports/...``, ``/report-keys/...``) change no
+check and clear nothing.
 An answer computed while a write ran is not kept (the generation counter), so within one
 process no answer is stale once a write is acknowledged. Other processes' writes are seen
 within ``FAYNOSYNC_CACHE_TTL`` seconds, the lifetime of an entry.

@@ -14,6 +14,9 @@ from faynosync.checks.sync import Cache, CacheSync, invalidate
 from faynosync.deps import authenticated
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+UNRELATED = ("/reports/", "/report-keys/")
+"""Writes that cannot change an update check's answer: crash and event reports and their
+keys (the public ingest comes at the rate apps crash, and would empty the cache at it)."""
 
 
 def may_have_written(status: int, scope: Scope) -> bool:
@@ -40,7 +43,11 @@ class InvalidateOnWrite:
         self._caches = caches
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in READ_METHODS:
+        if (
+            scope["type"] != "http"
+            or scope["method"] in READ_METHODS
+            or scope["path"].startswith(UNRELATED)
+        ):
             await self.app(scope, receive, send)
             return
         status = 0

@@ -567,6 +567,31 @@ async def test_storage_failure_keeps_the_report(client_factory, tmp_path):
         assert group["stats"]["details_rejected"] == 1
 
 
+async def test_reports_leave_the_update_check_caches_alone(settings_factory):
+    """An ingest, a triage and a key regenerated change no update check: the response cache
+    and the other processes' caches are not cleared (ingests come at the rate apps crash)."""
+    settings = settings_factory(**REPORTS, PERFORMANCE_MODE="true")
+    async with running(settings) as (app, client):
+        tenant = await tenant_of(app, client, settings)
+        cache, changes = app.state.cache, app.state.store.changes
+        generation, count = cache.generation, await changes.count()
+        assert (await tenant.send()).status_code == 202
+        group = hash_of(event())
+        patch = {"status": "resolved"}
+        url = f"/reports/groups/{group}"
+        assert (await client.patch(url, json=patch, headers=tenant.headers)).status_code == 200
+        regenerate = {"app_id": tenant.app_id}
+        answer = await client.post(
+            "/report-keys/regenerate", json=regenerate, headers=tenant.headers
+        )
+        assert answer.status_code == 200, answer.text
+        assert (cache.generation, await changes.count()) == (generation, count)
+        # A write that may change a check still clears them.
+        await create_app(client, tenant.headers, "otherapp")
+        assert cache.generation != generation
+        assert await changes.count() != count
+
+
 # --- rate limits ------------------------------------------------------------------------------
 
 
