@@ -363,7 +363,8 @@ async def test_the_report_key_panel_on_every_app_selection(reporting):
     _, key = await select_app(client, headers, "demo")
     assert key is not None
     assert (key["id"], key["key_value"]) == (old["id"], new)
-    assert key["updated_at"] >= old["updated_at"]
+    # Go's RFC 3339 text drops trailing zeros ("…21.4Z" vs "…21.438Z"): compare instants.
+    assert datetime.fromisoformat(key["updated_at"]) >= datetime.fromisoformat(old["updated_at"])
     # The panel's button on an app without reports: v2.1.0's 500 and its message.
     response = await client.post("/report-keys/regenerate", json={"app_id": quiet}, headers=headers)
     exactly(response, 500, {"error": "reports are disabled for this app"})
