@@ -111,10 +111,11 @@ async def check_version(
     exist (docs/behaviour.md#staged-rollouts). With ``releases`` (API level 2.1), Squirrel.Windows
     is answered a public app's RELEASES file instead of a redirect to it. With
     ``sparkle_appcasts`` (API level 2.1), ``sparkle`` is answered the generic JSON."""
-    named = await _resolve(store, request)
-    latest = await _latest(store, request, named)
     gates = Gates(device=device, enforce=enforce, now=now or gotime.now())
-    target, check = await _decide(store, request, named, latest, hidden, gates)
+    with store.snapshot():  # the check's reads see one state of the database
+        named = await _resolve(store, request)
+        latest = await _latest(store, request, named)
+        target, check = await _decide(store, request, named, latest, hidden, gates)
     facts = CheckFacts(
         found=check.found,
         platform=named.platform.name if named.platform else "",
@@ -415,6 +416,20 @@ async def latest_downloads(store: Store, request: LatestRequest) -> FeedAnswer:
     else ``{channel: {platform: {arch: {package: {"url": link}}}}}``."""
     if not request.app_name or not request.channel:
         raise APIError(400, "Parameters 'app_name' and 'channel' are required")
+    with store.snapshot():  # the lookups see one state of the database
+        kept = await _latest_links(store, request)
+    if not kept:
+        raise APIError(404, "No matching data found for the provided parameters")
+    if len(kept) == 1:
+        return FeedAnswer(302, location=kept[0][3])
+    tree: dict[str, Any] = {}
+    for platform, arch, package, link in kept:
+        tree.setdefault(platform, {}).setdefault(arch, {})[package] = {"url": link}
+    return FeedAnswer(200, {request.channel: tree})
+
+
+async def _latest_links(store: Store, request: LatestRequest) -> list[tuple[str, str, str, str]]:
+    """Platform, arch, package and link of the latest version's artifacts the request asks for."""
     app = await store.meta.get_by_name(APP.kind, request.app_name, request.owner)
     if app is None:
         raise APIError(500, "app_name not found in apps_meta collection")
@@ -438,11 +453,4 @@ async def latest_downloads(store: Store, request: LatestRequest) -> FeedAnswer:
             and (not request.package or package == request.package)
         ):
             kept.append((platform, arch, package, artifact.link))
-    if not kept:
-        raise APIError(404, "No matching data found for the provided parameters")
-    if len(kept) == 1:
-        return FeedAnswer(302, location=kept[0][3])
-    tree: dict[str, Any] = {}
-    for platform, arch, package, link in kept:
-        tree.setdefault(platform, {}).setdefault(arch, {})[package] = {"url": link}
-    return FeedAnswer(200, {request.channel: tree})
+    return kept

@@ -7,6 +7,7 @@ in ``store.rules``.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from datetime import datetime
@@ -407,6 +408,12 @@ class Store(Protocol):
 
     @property
     def changes(self) -> ChangeCounter: ...
+
+    def snapshot(self) -> contextlib.AbstractContextManager[None]:
+        """A block (``with store.snapshot():``) whose reads see one committed state of the
+        database, and cost less, where the database offers it cheaply (SQLite: one read
+        transaction); elsewhere the reads of the block are made as outside it. Blocks may
+        overlap and nest. Writes inside are not part of it."""
 
     async def migrate(self) -> None:
         """Create what the schema needs (collections, indexes, tables). Idempotent."""

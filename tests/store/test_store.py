@@ -145,3 +145,55 @@ async def test_documents_of_several_kinds_by_name_in_one_query(store):
     assert [found[m.kind].id for m in metas[:3]] == [m.id for m in metas[:3]]
     assert await store.meta.get_by_names("admin", {}) == {}
     assert await store.meta.get_by_names("admin", {Kind.CHANNEL: "demo"}) == {}
+
+
+def _app(name: str, owner: str = "admin") -> Meta:
+    return Meta(id=new_id(), kind=Kind.APP, name=name, owner=owner, updated_at=WHEN)
+
+
+async def test_reads_in_a_snapshot_see_one_state(store):
+    """SQLite: the block's reads see the state at its first read (a write committed meanwhile
+    is seen after the block); blocks nest and overlap; a block left by an exception ends its
+    transaction. MongoDB makes the block's reads as outside one."""
+    first = _app("demo")
+    await store.meta.insert(first)
+    later = _app("later")
+    with store.snapshot():
+        assert await store.meta.get_by_name(Kind.APP, "demo", "admin") == first
+        await store.meta.insert(later)  # committed by the writer, outside the block's view
+        within = await store.meta.get_by_name(Kind.APP, "later", "admin")
+        with store.snapshot():
+            assert await store.meta.get_by_name(Kind.APP, "later", "admin") == within
+    assert within == (None if store.name == "SQLite" else later)
+    assert await store.meta.get_by_name(Kind.APP, "later", "admin") == later
+    with pytest.raises(LookupError), store.snapshot():
+        assert await store.meta.get_by_name(Kind.APP, "demo", "admin") == first
+        raise LookupError
+    third = _app("third")
+    await store.meta.insert(third)
+    assert await store.meta.get_by_name(Kind.APP, "third", "admin") == third
+
+
+async def test_overlapping_snapshots_end_with_the_last(store):
+    """Two requests' blocks that overlap (the first ends before the second) share one read
+    transaction, and neither fails; reads after both see every write."""
+    entered, first_done = asyncio.Event(), asyncio.Event()
+
+    async def first() -> None:
+        with store.snapshot():
+            await store.meta.get_by_name(Kind.APP, "demo", "admin")
+            entered.set()
+            await asyncio.sleep(0)
+        first_done.set()
+
+    async def second() -> None:
+        await entered.wait()
+        with store.snapshot():
+            await store.meta.get_by_name(Kind.APP, "demo", "admin")
+            await first_done.wait()
+            await store.meta.get_by_name(Kind.APP, "demo", "admin")
+
+    await asyncio.gather(first(), second())
+    app = _app("after")
+    await store.meta.insert(app)
+    assert await store.meta.get_by_name(Kind.APP, "after", "admin") == app

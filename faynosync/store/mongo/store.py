@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
@@ -39,6 +41,11 @@ class MongoStore:
     @property
     def database(self) -> AsyncDatabase[Document]:
         return self._db
+
+    def snapshot(self) -> contextlib.AbstractContextManager[None]:
+        """Reads in the block as outside it, each query on its own: a snapshot would need a
+        transaction (a replica set) and one session per block."""
+        return contextlib.nullcontext()
 
     async def ping(self) -> None:
         try:

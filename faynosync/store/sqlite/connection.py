@@ -29,6 +29,11 @@ class Db:
         self.reader = reader
         self.writer = writer
         self.write_lock = asyncio.Lock()
+        self._snapshots = 0  # snapshot() blocks open on the reader
+
+    def snapshot(self) -> Snapshot:
+        """A block whose reads see one committed state of the database (see :class:`Snapshot`)."""
+        return Snapshot(self)
 
     async def one(self, sql: str, *params: Any) -> sqlite3.Row | None:
         row: sqlite3.Row | None = self.reader.execute(sql, params).fetchone()
@@ -78,6 +83,34 @@ class Db:
     async def close(self) -> None:
         self.reader.close()
         await self.writer.close()
+
+
+class Snapshot:
+    """One read transaction on the reader connection, for the reads of a block.
+
+    Its reads see one committed state (a write committed meanwhile is seen by the next block),
+    and they are cheaper: a read outside a transaction starts and ends its own, each time
+    locking and unlocking the database file (two fcntl calls and a stat, about 3 µs of a
+    5 µs lookup). Blocks that overlap (one awaits, another starts) share the outermost
+    transaction, which ends with the last of them.
+    """
+
+    __slots__ = ("_db",)
+
+    def __init__(self, db: Db) -> None:
+        self._db = db
+
+    def __enter__(self) -> None:
+        db = self._db
+        if db._snapshots == 0:
+            db.reader.execute("BEGIN")
+        db._snapshots += 1
+
+    def __exit__(self, *exc: object) -> None:
+        db = self._db
+        db._snapshots -= 1
+        if db._snapshots == 0:
+            db.reader.execute("COMMIT")
 
 
 async def open_db(path: Path) -> Db:

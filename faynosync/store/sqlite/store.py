@@ -11,7 +11,7 @@ from faynosync.store.sqlite.admins import SqliteAdmins
 from faynosync.store.sqlite.api_tokens import SqliteApiTokens
 from faynosync.store.sqlite.changes import SqliteChanges
 from faynosync.store.sqlite.claims import SqliteClaims
-from faynosync.store.sqlite.connection import Db, open_db
+from faynosync.store.sqlite.connection import Db, Snapshot, open_db
 from faynosync.store.sqlite.meta import SqliteMeta
 from faynosync.store.sqlite.reports import SqliteReports
 from faynosync.store.sqlite.team_users import SqliteTeamUsers
@@ -39,6 +39,9 @@ class SqliteStore:
     @classmethod
     async def open(cls, path: Path) -> SqliteStore:
         return cls(await open_db(path))
+
+    def snapshot(self) -> Snapshot:
+        return self._db.snapshot()
 
     async def migrate(self) -> None:
         async with self._db.transaction() as conn:
