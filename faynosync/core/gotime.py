@@ -15,7 +15,9 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 def now() -> datetime:
     """The current UTC time truncated to milliseconds, as a BSON datetime would hold it."""
-    return _EPOCH + timedelta(milliseconds=time.time_ns() // 1_000_000)
+    # timedelta's arguments by position: days, seconds, microseconds, milliseconds (half the
+    # cost of naming them; every update check asks the time).
+    return _EPOCH + timedelta(0, 0, 0, time.time_ns() // 1_000_000)
 
 
 def to_millis(value: datetime) -> int:
@@ -29,7 +31,7 @@ def to_millis(value: datetime) -> int:
 def from_millis(millis: int) -> datetime:
     """The instant ``millis`` milliseconds after the epoch (UTC); the values of rows read
     again and again (an update check's versions) are made once (a datetime is immutable)."""
-    return _EPOCH + timedelta(milliseconds=millis)
+    return _EPOCH + timedelta(0, 0, 0, millis)
 
 
 def _fraction(value: datetime) -> str:

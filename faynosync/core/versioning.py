@@ -252,4 +252,10 @@ def step_key(version: str) -> str | None:
 
 def significant_key(version: GoVersion) -> str:
     """The segments without trailing zeros, 20 digits each (ignoring any prerelease)."""
-    return "".join(f"{segment:020d}" for segment in version.significant)
+    return _key_of(version.significant)
+
+
+@functools.lru_cache(maxsize=4096)
+def _key_of(significant: tuple[int, ...]) -> str:
+    # Update checks ask the keys of the same few versions again and again.
+    return "".join(f"{segment:020d}" for segment in significant)

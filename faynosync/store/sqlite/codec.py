@@ -50,20 +50,23 @@ _KINDS = {kind.value: kind for kind in Kind}
 
 
 def meta_from(row: sqlite3.Row) -> Meta:
+    # Meta's fields by position: id, kind, name, owner, updated_at, logo, description,
+    # private, updaters, tuf, reports, cdn_edge. Positional arguments cost a third of
+    # keywords, and every update check decodes four of these rows (as ten rows in all).
     updaters = row["updaters"]
     return Meta(
-        id=row["id"],
-        kind=_KINDS[row["kind"]],
-        name=row["name"],
-        owner=row["owner"],
-        updated_at=from_millis(row["updated_at"]),
-        logo=row["logo"],
-        description=row["description"],
-        private=bool(row["private"]),
-        tuf=bool(row["tuf"]),
-        reports=bool(row["reports"]),
-        cdn_edge=bool(row["cdn_edge"]),
-        updaters=None if updaters is None else list(_updaters(updaters)),
+        row["id"],
+        _KINDS[row["kind"]],
+        row["name"],
+        row["owner"],
+        from_millis(row["updated_at"]),
+        row["logo"],
+        row["description"],
+        bool(row["private"]),
+        None if updaters is None else list(_updaters(updaters)),
+        bool(row["tuf"]),
+        bool(row["reports"]),
+        bool(row["cdn_edge"]),
     )
 
 
@@ -88,13 +91,14 @@ _PREFIXED = {
 def artifact_from(row: sqlite3.Row, prefix: str = "") -> Artifact:
     """An ``artifacts`` row, or its columns named with ``prefix`` in a joined row."""
     link, platform, arch, package, signature, extra = _PREFIXED[prefix]
+    # By position, as in meta_from: link, platform, arch, package, signature, extra.
     return Artifact(
-        link=row[link],
-        platform=row[platform],
-        arch=row[arch],
-        package=row[package],
-        signature=row[signature],
-        extra=json.loads(row[extra]) if row[extra] else {},
+        row[link],
+        row[platform],
+        row[arch],
+        row[package],
+        row[signature],
+        json.loads(row[extra]) if row[extra] else {},
     )
 
 
@@ -106,21 +110,25 @@ def extra_json(artifact: Artifact) -> str | None:
 
 def version_from(row: sqlite3.Row, artifacts: list[Artifact]) -> Version:
     """A ``versions`` row with its artifacts, in upload order."""
+    plan = row["rollout_plan"]
+    # By position, as in meta_from: id, app_id, version, channel_id, published, critical,
+    # required_intermediate, artifacts, changelog, updated_at, owner, rollout_percent,
+    # rollout_seed, rollout_plan.
     return Version(
-        id=row["id"],
-        app_id=row["app_id"],
-        version=row["version"],
-        channel_id=row["channel_id"],
-        published=bool(row["published"]),
-        critical=bool(row["critical"]),
-        required_intermediate=bool(row["required_intermediate"]),
-        artifacts=artifacts,
-        changelog=list(_changelog(row["changelog"])),
-        updated_at=from_millis(row["updated_at"]),
-        owner=row["owner"],
-        rollout_percent=row["rollout_percent"],
-        rollout_seed=row["rollout_seed"],
-        rollout_plan=None if row["rollout_plan"] is None else _plan(row["rollout_plan"]),
+        row["id"],
+        row["app_id"],
+        row["version"],
+        row["channel_id"],
+        bool(row["published"]),
+        bool(row["critical"]),
+        bool(row["required_intermediate"]),
+        artifacts,
+        list(_changelog(row["changelog"])),
+        from_millis(row["updated_at"]),
+        row["owner"],
+        row["rollout_percent"],
+        row["rollout_seed"],
+        None if plan is None else _plan(plan),
     )
 
 

@@ -110,11 +110,12 @@ def _where_text(
 _ORDER = "sort1 DESC, sort2 DESC, sort3 DESC, sort4 DESC, rowid"
 # At most one version row, joined with its artifacts in upload order (no artifact: one row of
 # nulls), and a value computed in the same statement (``x_value``, an uncorrelated subquery
-# run once). No version: no row.
+# run once). No version: no row. The artifact's columns come first: a row finds a column by
+# name from the first one on, and each row is read for an artifact, once for the version.
 _WITH_ARTIFACTS = (
-    "SELECT v.*, a.link AS a_link, a.platform AS a_platform, a.arch AS a_arch,"
+    "SELECT a.link AS a_link, a.platform AS a_platform, a.arch AS a_arch,"
     " a.package AS a_package, a.signature AS a_signature, a.extra AS a_extra,"
-    " ({}) AS x_value"
+    " ({}) AS x_value, v.*"
     " FROM ({}) v LEFT JOIN artifacts a ON a.version_id = v.id ORDER BY a.position"
 )
 
