@@ -57,17 +57,25 @@ def _go_order(value: Any) -> Any:
     return value
 
 
+# Made once: json.dumps makes an encoder on each call when given options.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+_ENCODE_SORTED = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), allow_nan=False, sort_keys=True
+).encode
+
+
 def dumps(value: Any) -> str:
     """Serialise ``value`` as Go's ``json.Marshal`` would (see the module docstring)."""
     if type(value) is dict and not any(isinstance(v, _CONTAINERS) for v in value.values()):
         # A flat map (an update check's answer): the encoder sorts it.
-        text = json.dumps(
-            value, ensure_ascii=False, separators=(",", ":"), allow_nan=False, sort_keys=True
-        )
+        text = _ENCODE_SORTED(value)
     else:
-        text = json.dumps(
-            _go_order(value), ensure_ascii=False, separators=(",", ":"), allow_nan=False
-        )
+        text = _ENCODE(_go_order(value))
+    if text.isascii():
+        # Neither surrogates nor U+2028/U+2029 (the usual text, told without reading it).
+        if "<" not in text and ">" not in text and "&" not in text:
+            return text
+        return text.translate(_HTML_SAFE)
     if not _SPECIAL.search(text):
         return text
     if _SURROGATE.search(text):
