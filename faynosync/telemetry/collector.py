@@ -106,11 +106,15 @@ class TelemetryCollector:
         batch.today = today
         key = (owner, app, today)
         batch.requests[key] = batch.requests.get(key, 0) + 1
-        device, version = bounded(device), bounded(version)
+        if len(device) > LONGEST:
+            device = bounded(device)
+        if len(version) > LONGEST:
+            version = bounded(version)
         device_key = (owner, app, today, device)
         day = batch.devices.get(device_key)
         if day is not None and (day.version == version or not version):
-            # Seen in this batch with this version (the usual case): its version is counted.
+            # Seen in this batch with this version (the usual case, every check of a device
+            # after its first of the batch): its version is counted.
             if has_update is not None:
                 day.has_update = has_update
             _note(day, channel, platform, arch)
