@@ -7,7 +7,7 @@ requests here, so both find one answer under one key.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import fields
 from urllib.parse import parse_qsl
 
@@ -33,28 +33,28 @@ def first_values(query_string: bytes) -> dict[str, str]:
     ``QueryParams`` reads it (``parse_qsl`` on the Latin-1 text, blank values kept); a string
     with nothing to unescape is only split."""
     text = query_string.decode("latin-1")
-    pairs: Iterable[tuple[str, str]]
-    if "%" in text or "+" in text:
-        pairs = parse_qsl(text, keep_blank_values=True)
-    else:
-        pairs = (_pair(piece) for piece in text.split("&") if piece)
     values: dict[str, str] = {}
-    for name, value in pairs:
-        values.setdefault(name, value)
+    if "%" in text or "+" in text:
+        for name, value in parse_qsl(text, keep_blank_values=True):
+            values.setdefault(name, value)
+        return values
+    for piece in text.split("&"):
+        if piece:
+            name, _, value = piece.partition("=")
+            values.setdefault(name, value)
     return values
 
 
-def _pair(piece: str) -> tuple[str, str]:
-    name, _, value = piece.partition("=")
-    return name, value
+# By position, in the order of the fields the names are read from: a third of the cost of
+# keywords, on every update check.
 
 
 def check_from_query(query: Query) -> CheckRequest:
-    return CheckRequest(**{name: query(name) for name in CHECK_PARAMS})
+    return CheckRequest(*[query(name) for name in CHECK_PARAMS])
 
 
 def latest_from_query(query: Query) -> LatestRequest:
-    return LatestRequest(**{name: query(name) for name in LATEST_PARAMS})
+    return LatestRequest(*[query(name) for name in LATEST_PARAMS])
 
 
 def releases_request(
