@@ -32,7 +32,7 @@ Scenarios (``--only``, repeatable; all by default), targets from DESIGN.md:
 - ``rollout``: the ``telemetry`` load (2,000 devices, each seen once before), cache warm,
   telemetry off, on the data set whose newest version is rolled out to 20% of the devices
   (so answers are kept per variant of the device), against the same data set without the
-  rollout (>= 0.9x);
+  rollout (>= 0.9x), both served at once and measured in alternating ``--rounds``;
 - ``beacon``: ENABLE_TELEMETRY=true, ``GET /telemetry/beacon`` (204) of the tenant's app with
   an ``X-Device-ID`` out of a set of 2,000 and ``is_latest=false``, against the hello world:
   reported (no target in DESIGN.md; the update check with its cache warm is the comparable
@@ -138,6 +138,7 @@ class Row:
     target: float | None = None  # the least ratio per server CPU-second
     skipped: str = ""
     base: Measurement | None = None  # the baseline measured beside this row (--rounds)
+    rounds: tuple[float, ...] = ()  # the CPU ratio of each round, when measured in rounds
 
 
 class Bench:
@@ -202,35 +203,42 @@ class Bench:
 
     def paired(
         self, server: Server, path: str, *, headers: Sequence[str] = ()
-    ) -> tuple[Measurement, Measurement]:
-        """``path`` on ``server`` and the hello world, in alternating rounds."""
+    ) -> tuple[Measurement, Measurement, tuple[float, ...]]:
+        """``path`` on ``server`` and the hello world, in alternating rounds; with the CPU
+        ratio of each round."""
         if self._hello is None:
             self._hello = hello_server(self.work).__enter__()
-        theirs, mine = self.alternating(
+        (theirs, mine), each = self.alternating(
             Load(self._hello, "/health"), Load(server, path, headers=tuple(headers))
         )
-        return mine, theirs
+        return mine, theirs, each
 
-    def alternating(self, *loads: Load) -> list[Measurement]:
-        """Each load measured in ``--rounds`` rounds that alternate and share ``--duration``:
-        drift of a shared machine falls on all of them alike."""
+    def alternating(
+        self, base: Load, load: Load
+    ) -> tuple[tuple[Measurement, Measurement], tuple[float, ...]]:
+        """Both loads measured in ``--rounds`` rounds that alternate and share ``--duration``:
+        drift of a shared machine falls on both alike. Also the ratio per CPU-second of
+        ``load`` to ``base`` in each round, which tells how far the machine moved."""
         rounds = max(1, self.args.rounds)
         seconds = max(1, self.args.duration // rounds)
-        parts: list[list[Measurement]] = [[] for _ in loads]
+        parts: tuple[list[Measurement], list[Measurement]] = ([], [])
         for n in range(rounds):
             warmup = self.args.warmup if n == 0 else 0
-            for found, load in zip(parts, loads, strict=True):
+            for found, one in zip(parts, (base, load), strict=True):
                 found.append(
                     measure(
-                        load.server,
-                        load.path,
+                        one.server,
+                        one.path,
                         duration=seconds,
                         warmup=warmup,
-                        script=load.script,
-                        headers=load.headers,
+                        script=one.script,
+                        headers=one.headers,
                     )
                 )
-        return [combined(part) for part in parts]
+        each = tuple(
+            mine.per_cpu_second / theirs.per_cpu_second for theirs, mine in zip(*parts, strict=True)
+        )
+        return (combined(parts[0]), combined(parts[1])), each
 
     def close(self) -> None:
         if self._hello is not None:
@@ -269,13 +277,13 @@ def run_cached(bench: Bench, selected: set[str]) -> None:
     """``health``, ``warm`` and ``revalidate``: one server, cache on."""
     with bench.server(cache=True) as server:
         if "health" in selected:
-            measured, base = bench.paired(server, "/health")
-            bench.rows["health"] = Row("/health", measured, "hello", 0.8, base=base)
+            measured, base, each = bench.paired(server, "/health")
+            bench.rows["health"] = Row("/health", measured, "hello", 0.8, base=base, rounds=each)
         check_answer(server)
         if "warm" in selected:
-            measured, base = bench.paired(server, OLD)
+            measured, base, each = bench.paired(server, OLD)
             label = "/checkVersion, cache warm"
-            bench.rows["warm"] = Row(label, measured, "hello", 1.2, base=base)
+            bench.rows["warm"] = Row(label, measured, "hello", 1.2, base=base, rounds=each)
         if "revalidate" in selected:
             run_revalidate(bench, server)
 
@@ -294,15 +302,17 @@ def run_revalidate(bench: Bench, server: Server) -> None:
             f"{again.status}, not 304"
         )
         return
-    row.measurement, row.base = bench.paired(server, OLD, headers=[f"If-None-Match: {etag}"])
+    row.measurement, row.base, row.rounds = bench.paired(
+        server, OLD, headers=[f"If-None-Match: {etag}"]
+    )
 
 
 def run_off(bench: Bench) -> None:
     with bench.server(cache=False) as server:
         check_answer(server)
-        measured, base = bench.paired(server, OLD)
+        measured, base, each = bench.paired(server, OLD)
     label = f"/checkVersion, cache off, {bench.args.versions} versions"
-    bench.rows["off"] = Row(label, measured, "hello", 0.5, base=base)
+    bench.rows["off"] = Row(label, measured, "hello", 0.5, base=base, rounds=each)
 
 
 def see_devices(server: Server) -> None:
@@ -338,29 +348,30 @@ def run_telemetry(bench: Bench) -> None:
             check_answer(server)
             see_devices(server)
             wait_stored(server)
-            without, with_ids = bench.alternating(
+            (without, with_ids), each = bench.alternating(
                 Load(server, OLD, script=plain), Load(server, OLD, script=devices)
             )
             report = server.get_authorized("/telemetry?apps=benchapp").json()
         bench.rows[name] = Row(f"telemetry, cache {mode}, no X-Device-ID", without)
         label = f"telemetry, cache {mode}, X-Device-ID"
-        bench.rows[f"{name}-devices"] = Row(label, with_ids, name, 0.9)
+        bench.rows[f"{name}-devices"] = Row(label, with_ids, name, 0.9, rounds=each)
         bench.notes[f"{name} recorded"] = report.get("summary")
 
 
 def run_rollout(bench: Bench) -> None:
+    """Both data sets served at once, measured in alternating rounds (as the others)."""
     devices = bench.work / "devices.lua"
     devices.write_text(DEVICES_SCRIPT)
-    for rollout, name in ((None, "rollout-none"), (20, "rollout-20")):
-        with bench.server(cache=True, rollout=rollout) as server:
+    with bench.server(cache=True) as plain, bench.server(cache=True, rollout=20) as rolled:
+        for server in (plain, rolled):
             check_answer(server)
             see_devices(server)
-            measured = bench.measure(server, OLD, script=devices)
-        if rollout is None:
-            bench.rows[name] = Row("cache warm, X-Device-ID, no rollout", measured)
-        else:
-            label = "cache warm, X-Device-ID, 20% rollout"
-            bench.rows[name] = Row(label, measured, "rollout-none", 0.9)
+        (none, twenty), each = bench.alternating(
+            Load(plain, OLD, script=devices), Load(rolled, OLD, script=devices)
+        )
+    bench.rows["rollout-none"] = Row("cache warm, X-Device-ID, no rollout", none)
+    label = "cache warm, X-Device-ID, 20% rollout"
+    bench.rows["rollout-20"] = Row(label, twenty, "rollout-none", 0.9, rounds=each)
 
 
 def run_beacon(bench: Bench) -> None:
@@ -375,7 +386,7 @@ def run_beacon(bench: Bench) -> None:
             return
         if bench._hello is None:
             bench._hello = hello_server(bench.work).__enter__()
-        row.base, row.measurement = bench.alternating(
+        (row.base, row.measurement), row.rounds = bench.alternating(
             Load(bench._hello, "/health"), Load(server, BEACON, script=devices)
         )
         report = server.get_authorized("/telemetry?apps=benchapp").json()
@@ -474,6 +485,8 @@ def row_json(bench: Bench, row: Row) -> dict[str, object]:
         result.update(ratio_per_cpu_second=round(pair[1], 3), target=row.target)
         if row.target is not None:
             result["met"] = pair[1] >= row.target
+        if row.rounds:
+            result["ratio_per_cpu_second_rounds"] = [round(r, 3) for r in row.rounds]
     return result
 
 
@@ -510,9 +523,16 @@ def table_line(bench: Bench, row: Row) -> str:
         return line
     line += f"  {row.baseline:<15} {pair[0]:>6.2f}x {pair[1]:>7.2f}x"
     if row.target is None:
-        return line + "  (reported; indicative on 2 cores)"
+        return line + "  (reported; indicative on 2 cores)" + spread(row)
     verdict = "met" if pair[1] >= row.target else "NOT met"
-    return line + f"  >= {row.target}x {verdict}"
+    return line + f"  >= {row.target}x {verdict}" + spread(row)
+
+
+def spread(row: Row) -> str:
+    """The lowest and highest CPU ratio of the rounds, when there were several."""
+    if len(row.rounds) < 2:
+        return ""
+    return f" (rounds {min(row.rounds):.2f}-{max(row.rounds):.2f})"
 
 
 def print_table(bench: Bench, loads: tuple[str, str]) -> None:
