@@ -29,11 +29,11 @@ class Db:
         self.reader = reader
         self.writer = writer
         self.write_lock = asyncio.Lock()
-        self._snapshots = 0  # snapshot() blocks open on the reader
+        self._snapshot = Snapshot(reader)
 
     def snapshot(self) -> Snapshot:
         """A block whose reads see one committed state of the database (see :class:`Snapshot`)."""
-        return Snapshot(self)
+        return self._snapshot
 
     async def one(self, sql: str, *params: Any) -> sqlite3.Row | None:
         row: sqlite3.Row | None = self.reader.execute(sql, params).fetchone()
@@ -92,25 +92,25 @@ class Snapshot:
     and they are cheaper: a read outside a transaction starts and ends its own, each time
     locking and unlocking the database file (two fcntl calls and a stat, about 3 µs of a
     5 µs lookup). Blocks that overlap (one awaits, another starts) share the outermost
-    transaction, which ends with the last of them.
+    transaction, which ends with the last of them: one object per connection, counting the
+    blocks open.
     """
 
-    __slots__ = ("_db",)
+    __slots__ = ("_open", "_reader")
 
-    def __init__(self, db: Db) -> None:
-        self._db = db
+    def __init__(self, reader: sqlite3.Connection) -> None:
+        self._reader = reader
+        self._open = 0
 
     def __enter__(self) -> None:
-        db = self._db
-        if db._snapshots == 0:
-            db.reader.execute("BEGIN")
-        db._snapshots += 1
+        if self._open == 0:
+            self._reader.execute("BEGIN")
+        self._open += 1
 
     def __exit__(self, *exc: object) -> None:
-        db = self._db
-        db._snapshots -= 1
-        if db._snapshots == 0:
-            db.reader.execute("COMMIT")
+        self._open -= 1
+        if self._open == 0:
+            self._reader.execute("COMMIT")
 
 
 async def open_db(path: Path) -> Db:
