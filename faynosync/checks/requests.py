@@ -45,16 +45,14 @@ def first_values(query_string: bytes) -> dict[str, str]:
     return values
 
 
-# By position, in the order of the fields the names are read from: a third of the cost of
-# keywords, on every update check.
-
-
 def check_from_query(query: Query) -> CheckRequest:
+    # By position, in the order of the fields the names come from: a third of the cost of
+    # keywords, on every update check.
     return CheckRequest(*[query(name) for name in CHECK_PARAMS])
 
 
 def latest_from_query(query: Query) -> LatestRequest:
-    return LatestRequest(*[query(name) for name in LATEST_PARAMS])
+    return LatestRequest(*[query(name) for name in LATEST_PARAMS])  # as check_from_query
 
 
 def releases_request(

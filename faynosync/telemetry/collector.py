@@ -106,6 +106,7 @@ class TelemetryCollector:
         batch.today = today
         key = (owner, app, today)
         batch.requests[key] = batch.requests.get(key, 0) + 1
+        # bounded()'s own test, asked here first: the call is spared on every usual check.
         if len(device) > LONGEST:
             device = bounded(device)
         if len(version) > LONGEST:
