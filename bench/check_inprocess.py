@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve()
@@ -108,7 +109,7 @@ async def _measure_app(data: Path, *, cache: bool) -> float:
     return took
 
 
-async def _rounds(once, count: int) -> float:  # type: ignore[no-untyped-def]
+async def _rounds(once: Callable[[], Awaitable[None]], count: int) -> float:
     for _ in range(count // 2):  # warm-up: caches of the interpreter, of SQLite, of the app
         await once()
     best = float("inf")
