@@ -49,24 +49,32 @@ def permissions_json(permissions: Permissions) -> str:
 _KINDS = {kind.value: kind for kind in Kind}
 
 
+META_COLUMNS = (
+    "id, kind, name, owner, updated_at, logo, description, private, updaters, tuf, reports,"
+    " cdn_edge"
+)
+"""``apps_meta``'s columns in :class:`Meta`'s field order: a row selected with them is read
+by position (a ``sqlite3.Row`` finds a name by comparing it with each column before it)."""
+
+
 def meta_from(row: sqlite3.Row) -> Meta:
-    # Meta's fields by position: id, kind, name, owner, updated_at, logo, description,
-    # private, updaters, tuf, reports, cdn_edge. Positional arguments cost a third of
-    # keywords, and every update check decodes four of these rows (as ten rows in all).
-    updaters = row["updaters"]
+    """A row of :data:`META_COLUMNS`."""
+    # Meta's fields by position: a third of the cost of keywords, and every update check
+    # decodes four of these rows.
+    updaters = row[8]
     return Meta(
-        row["id"],
-        _KINDS[row["kind"]],
-        row["name"],
-        row["owner"],
-        from_millis(row["updated_at"]),
-        row["logo"],
-        row["description"],
-        bool(row["private"]),
+        row[0],
+        _KINDS[row[1]],
+        row[2],
+        row[3],
+        from_millis(row[4]),
+        row[5],
+        row[6],
+        bool(row[7]),
         None if updaters is None else list(_updaters(updaters)),
-        bool(row["tuf"]),
-        bool(row["reports"]),
-        bool(row["cdn_edge"]),
+        bool(row[9]),
+        bool(row[10]),
+        bool(row[11]),
     )
 
 
@@ -82,23 +90,20 @@ def updaters_json(meta: Meta) -> str | None:
     return json.dumps([{"type": u.type, "default": u.default} for u in meta.updaters])
 
 
-_ARTIFACT_COLUMNS = ("link", "platform", "arch", "package", "signature", "extra")
-_PREFIXED = {
-    prefix: tuple(prefix + column for column in _ARTIFACT_COLUMNS) for prefix in ("", "a_")
-}
+ARTIFACT_COLUMNS = ("link", "platform", "arch", "package", "signature", "extra")
+"""``artifacts``' columns in :class:`Artifact`'s field order (see :data:`META_COLUMNS`)."""
 
 
-def artifact_from(row: sqlite3.Row, prefix: str = "") -> Artifact:
-    """An ``artifacts`` row, or its columns named with ``prefix`` in a joined row."""
-    link, platform, arch, package, signature, extra = _PREFIXED[prefix]
-    # By position, as in meta_from: link, platform, arch, package, signature, extra.
+def artifact_from(row: sqlite3.Row, at: int = 0) -> Artifact:
+    """An artifact from :data:`ARTIFACT_COLUMNS`, the row's columns from ``at`` on."""
+    extra = row[at + 5]
     return Artifact(
-        row[link],
-        row[platform],
-        row[arch],
-        row[package],
-        row[signature],
-        json.loads(row[extra]) if row[extra] else {},
+        row[at],
+        row[at + 1],
+        row[at + 2],
+        row[at + 3],
+        row[at + 4],
+        json.loads(extra) if extra else {},
     )
 
 
@@ -108,26 +113,43 @@ def extra_json(artifact: Artifact) -> str | None:
     return json.dumps(artifact.extra, separators=(",", ":")) if artifact.extra else None
 
 
+VERSION_COLUMNS = (
+    "id",
+    "app_id",
+    "version",
+    "channel_id",
+    "published",
+    "critical",
+    "required_intermediate",
+    "changelog",
+    "updated_at",
+    "owner",
+    "rollout_percent",
+    "rollout_seed",
+    "rollout_plan",
+)
+"""``versions``' columns in :class:`Version`'s field order, but its artifacts (see
+:data:`META_COLUMNS`)."""
+
+
 def version_from(row: sqlite3.Row, artifacts: list[Artifact]) -> Version:
-    """A ``versions`` row with its artifacts, in upload order."""
-    plan = row["rollout_plan"]
-    # By position, as in meta_from: id, app_id, version, channel_id, published, critical,
-    # required_intermediate, artifacts, changelog, updated_at, owner, rollout_percent,
-    # rollout_seed, rollout_plan.
+    """A version from the row's first :data:`VERSION_COLUMNS`, with its artifacts in upload
+    order."""
+    plan = row[12]
     return Version(
-        row["id"],
-        row["app_id"],
-        row["version"],
-        row["channel_id"],
-        bool(row["published"]),
-        bool(row["critical"]),
-        bool(row["required_intermediate"]),
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        bool(row[4]),
+        bool(row[5]),
+        bool(row[6]),
         artifacts,
-        list(_changelog(row["changelog"])),
-        from_millis(row["updated_at"]),
-        row["owner"],
-        row["rollout_percent"],
-        row["rollout_seed"],
+        list(_changelog(row[7])),
+        from_millis(row[8]),
+        row[9],
+        row[10],
+        row[11],
         None if plan is None else _plan(plan),
     )
 

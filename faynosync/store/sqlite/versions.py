@@ -25,6 +25,8 @@ from faynosync.store.models import (
 from faynosync.store.protocol import StoreError
 from faynosync.store.rules import REFERENCE_FIELDS, version_conditions
 from faynosync.store.sqlite.codec import (
+    ARTIFACT_COLUMNS,
+    VERSION_COLUMNS,
     artifact_from,
     changelog_json,
     extra_json,
@@ -108,16 +110,19 @@ def _where_text(
 
 
 _ORDER = "sort1 DESC, sort2 DESC, sort3 DESC, sort4 DESC, rowid"
+_VERSION = ", ".join(VERSION_COLUMNS)
 # At most one version row, joined with its artifacts in upload order (no artifact: one row of
-# nulls), and a value computed in the same statement (``x_value``, an uncorrelated subquery
-# run once). No version: no row. The artifact's columns come first: a row finds a column by
-# name from the first one on, and each row is read for an artifact, once for the version.
+# nulls): the version's columns, a value computed in the same statement (an uncorrelated
+# subquery run once), then the artifact's columns. No version: no row.
 _WITH_ARTIFACTS = (
-    "SELECT a.link AS a_link, a.platform AS a_platform, a.arch AS a_arch,"
-    " a.package AS a_package, a.signature AS a_signature, a.extra AS a_extra,"
-    " ({}) AS x_value, v.*"
-    " FROM ({}) v LEFT JOIN artifacts a ON a.version_id = v.id ORDER BY a.position"
+    "SELECT "
+    + ", ".join(f"v.{column}" for column in VERSION_COLUMNS)
+    + ", ({}) AS x_value, "
+    + ", ".join(f"a.{column}" for column in ARTIFACT_COLUMNS)
+    + " FROM ({}) v LEFT JOIN artifacts a ON a.version_id = v.id ORDER BY a.position"
 )
+_VALUE_AT = len(VERSION_COLUMNS)
+_ARTIFACT_AT = _VALUE_AT + 1
 
 
 def _unorderable_sql(where: str) -> str:
@@ -157,16 +162,17 @@ class SqliteVersions:
         self._db = db
 
     async def _load(self, rows: list[sqlite3.Row]) -> list[Version]:
+        """The versions of rows of :data:`VERSION_COLUMNS`, with their artifacts."""
         if not rows:
             return []
-        artifacts: dict[str, list[Artifact]] = {row["id"]: [] for row in rows}
+        artifacts: dict[str, list[Artifact]] = {row[0]: [] for row in rows}
         for a in await self._db.all(
-            "SELECT * FROM artifacts WHERE version_id IN (SELECT value FROM json_each(?))"
-            " ORDER BY version_id, position",
-            json.dumps([row["id"] for row in rows]),
+            f"SELECT version_id, {', '.join(ARTIFACT_COLUMNS)} FROM artifacts"
+            " WHERE version_id IN (SELECT value FROM json_each(?)) ORDER BY version_id, position",
+            json.dumps(list(artifacts)),
         ):
-            artifacts[a["version_id"]].append(artifact_from(a))
-        return [version_from(row, artifacts[row["id"]]) for row in rows]
+            artifacts[a[0]].append(artifact_from(a, 1))
+        return [version_from(row, artifacts[row[0]]) for row in rows]
 
     async def _one(self, sql: str, *params: Any) -> Version | None:
         """The version ``sql`` selects (at most one row of ``versions``) with its artifacts,
@@ -180,8 +186,9 @@ class SqliteVersions:
         rows = await self._db.all(sql, *params)
         if not rows:
             return None, None
-        artifacts = [artifact_from(row, prefix="a_") for row in rows if row["a_link"] is not None]
-        return version_from(rows[0], artifacts), rows[0]["x_value"]
+        at = _ARTIFACT_AT
+        artifacts = [artifact_from(row, at) for row in rows if row[at] is not None]
+        return version_from(rows[0], artifacts), rows[0][_VALUE_AT]
 
     @staticmethod
     async def _add_artifacts(
@@ -321,7 +328,7 @@ class SqliteVersions:
         """Rows in the database ordering."""
         await self._orderable(where, params)
         return await self._db.all(
-            f"SELECT * FROM versions v WHERE {where} ORDER BY {_ORDER} LIMIT ? OFFSET ?",
+            f"SELECT {_VERSION} FROM versions v WHERE {where} ORDER BY {_ORDER} LIMIT ? OFFSET ?",
             *params,
             limit,
             skip,
