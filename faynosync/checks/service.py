@@ -30,8 +30,16 @@ from faynosync.telemetry.collector import TelemetryCollector
 from faynosync.updaters.answers import CheckAnswer, FeedAnswer
 
 
-@dataclass(frozen=True)
+@dataclass
 class CheckRequest:
+    """What an update check asks.
+
+    The values made anew for each check (this, the resolved names, the result, the answers)
+    are plain dataclasses: a frozen one sets each field through ``object.__setattr__``, four
+    times the cost, on every check. :class:`CheckFacts`, kept in the response cache with the
+    answer it describes, stays frozen.
+    """
+
     app_name: str
     version: str
     channel: str
@@ -71,7 +79,7 @@ def count(
     )
 
 
-@dataclass(frozen=True)
+@dataclass
 class CheckResult:
     answer: FeedAnswer
     cacheable: bool  # the "Not found" answer is not kept
@@ -82,7 +90,7 @@ class CheckResult:
     """When a rollout schedule met changes its percent, and with it the answer."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Named:
     """What a check names, resolved in the owner's tenant (steps 2 and 4)."""
 
@@ -401,7 +409,7 @@ def _answer(
 # --- /apps/latest -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass
 class LatestRequest:
     app_name: str
     channel: str

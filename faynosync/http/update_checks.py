@@ -121,7 +121,7 @@ def _not_modified(reply: Reply) -> Reply:
 _KEPT_ON_304 = frozenset({b"etag", b"cache-control"})
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Computed:
     """An answer, whether it may be kept, what telemetry records of it, the rollouts below
     100% it met and when a rollout schedule changes it."""

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 
-@dataclass(frozen=True)
+@dataclass
 class CheckAnswer:
     """The generic /checkVersion answer, before an updater shapes it
     (docs/behaviour.md#update-check, step 11)."""
@@ -17,7 +17,7 @@ class CheckAnswer:
     latest_version: str  # "" for an intermediate answer
 
 
-@dataclass(frozen=True)
+@dataclass
 class FeedAnswer:
     """Status and JSON body (None: no body), a redirect target, or a plain-text body."""
 
