@@ -50,8 +50,18 @@ _KINDS = {kind.value: kind for kind in Kind}
 
 
 META_COLUMNS = (
-    "id, kind, name, owner, updated_at, logo, description, private, updaters, tuf, reports,"
-    " cdn_edge"
+    "id",
+    "kind",
+    "name",
+    "owner",
+    "updated_at",
+    "logo",
+    "description",
+    "private",
+    "updaters",
+    "tuf",
+    "reports",
+    "cdn_edge",
 )
 """``apps_meta``'s columns in :class:`Meta`'s field order: a row selected with them is read
 by position (a ``sqlite3.Row`` finds a name by comparing it with each column before it)."""
@@ -128,7 +138,7 @@ VERSION_COLUMNS = (
     "rollout_seed",
     "rollout_plan",
 )
-"""``versions``' columns in :class:`Version`'s field order, but its artifacts (see
+"""``versions``' columns in :class:`Version`'s field order, its artifacts left out (see
 :data:`META_COLUMNS`)."""
 
 
