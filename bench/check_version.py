@@ -124,12 +124,13 @@ DEVICES_SCRIPT = _TURNS % 'headers["X-Device-ID"] = "device-" .. n'
 
 @dataclass(frozen=True)
 class Load:
-    """What wrk drives: a path of a server, with a script or headers."""
+    """What wrk drives: a path of a server, with a script or headers, over ``connections``."""
 
     server: Server
     path: str
     script: Path | None = None
     headers: tuple[str, ...] = ()
+    connections: int = 50
 
 
 @dataclass
@@ -219,9 +220,18 @@ class Bench:
     def alternating(
         self, base: Load, load: Load
     ) -> tuple[tuple[Measurement, Measurement], tuple[float, ...]]:
+        """Both loads measured in :meth:`rounds`, each as one measurement. Also the ratio per
+        CPU-second of ``load`` to ``base`` in each round, which tells how far the machine
+        moved."""
+        parts = self.rounds(base, load)
+        each = tuple(
+            mine.per_cpu_second / theirs.per_cpu_second for theirs, mine in zip(*parts, strict=True)
+        )
+        return (combined(parts[0]), combined(parts[1])), each
+
+    def rounds(self, base: Load, load: Load) -> tuple[list[Measurement], list[Measurement]]:
         """Both loads measured in ``--rounds`` rounds that alternate and share ``--duration``:
-        drift of a shared machine falls on both alike. Also the ratio per CPU-second of
-        ``load`` to ``base`` in each round, which tells how far the machine moved."""
+        drift of a shared machine falls on both alike. Each round's measurement of each."""
         rounds = max(1, self.args.rounds)
         seconds = max(1, self.args.duration // rounds)
         parts: tuple[list[Measurement], list[Measurement]] = ([], [])
@@ -236,12 +246,10 @@ class Bench:
                         warmup=warmup,
                         script=one.script,
                         headers=one.headers,
+                        connections=one.connections,
                     )
                 )
-        each = tuple(
-            mine.per_cpu_second / theirs.per_cpu_second for theirs, mine in zip(*parts, strict=True)
-        )
-        return (combined(parts[0]), combined(parts[1])), each
+        return parts
 
     def close(self) -> None:
         if self._hello is not None:
@@ -417,20 +425,17 @@ def run_growth(bench: Bench) -> None:
     each): a latency moves by a fifth between runs on a shared machine, and a round of each
     in turn sees the same machine. Each count's figure is the median of its rounds'."""
     low, high = bench.args.growth
-    rounds = max(1, bench.args.rounds)
-    seconds = max(1, bench.args.duration // rounds)
-    found: dict[int, list[float]] = {low: [], high: []}
     with bench.server(low, cache=False) as few, bench.server(high, cache=False) as many:
         for server in (few, many):
             check_answer(server)
-        for n in range(rounds):
-            warmup = bench.args.warmup if n == 0 else 0
-            for count, server in ((low, few), (high, many)):
-                measured = measure(server, OLD, duration=seconds, warmup=warmup, connections=1)
-                found[count].append(measured.median_ms)
-    for count, medians in found.items():
-        bench.latencies[count] = statistics.median(medians)
-    bench.growth_rounds = tuple(m / f for f, m in zip(found[low], found[high], strict=True))
+        few_rounds, many_rounds = bench.rounds(
+            Load(few, OLD, connections=1), Load(many, OLD, connections=1)
+        )
+    low_ms = [m.median_ms for m in few_rounds]
+    high_ms = [m.median_ms for m in many_rounds]
+    bench.latencies[low] = statistics.median(low_ms)
+    bench.latencies[high] = statistics.median(high_ms)
+    bench.growth_rounds = tuple(m / f for f, m in zip(low_ms, high_ms, strict=True))
 
 
 def run(bench: Bench) -> None:
