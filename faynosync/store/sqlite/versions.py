@@ -111,6 +111,7 @@ def _where_text(
 
 _ORDER = "sort1 DESC, sort2 DESC, sort3 DESC, sort4 DESC, rowid"
 _VERSION = ", ".join(VERSION_COLUMNS)
+_ARTIFACT = ", ".join(ARTIFACT_COLUMNS)
 # At most one version row, joined with its artifacts in upload order (no artifact: one row of
 # nulls): the version's columns, a value computed in the same statement (an uncorrelated
 # subquery run once), then the artifact's columns. No version: no row.
@@ -167,7 +168,7 @@ class SqliteVersions:
             return []
         artifacts: dict[str, list[Artifact]] = {row[0]: [] for row in rows}
         for a in await self._db.all(
-            f"SELECT version_id, {', '.join(ARTIFACT_COLUMNS)} FROM artifacts"
+            f"SELECT version_id, {_ARTIFACT} FROM artifacts"
             " WHERE version_id IN (SELECT value FROM json_each(?)) ORDER BY version_id, position",
             json.dumps(list(artifacts)),
         ):
